@@ -1,0 +1,190 @@
+"""The whole road: card files -> checked sections -> notes -> one .apkg per section.
+
+Nothing is written until every file has been read and checked, and each deck is
+replaced atomically, so a failed or interrupted build leaves `decks/` as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ankigen.cards import Section
+from ankigen.errors import AnkigenError, Problem, Problems, UsageError
+from ankigen.kinds import KINDS
+from ankigen.lint import lint
+from ankigen.load import load_file
+from ankigen.notes import Note
+from ankigen.package import IdAllocator, Memory, Snapshot, build_package, read_package
+from ankigen.validate import validate
+
+CARD_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Deck:
+    section: Section
+    path: Path
+    data: bytes
+    snapshot: Snapshot
+    previous: Snapshot | None
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: list[int] = field(default_factory=list)  # note ids of notes no card makes any more
+    written: bool = False
+
+
+@dataclass
+class Result:
+    decks: list[Deck]
+    warnings: list[Problem]
+    notices: list[str]  # about the previous build, e.g. a deck we could not read
+
+
+def card_files(cards_dir: Path) -> list[Path]:
+    if not cards_dir.exists():
+        raise UsageError(f"{cards_dir}: no such folder (give the card folder with --cards)")
+    if not cards_dir.is_dir():
+        raise UsageError(f"{cards_dir}: is a file, not a folder of card files")
+    files = sorted(p for p in cards_dir.iterdir() if p.suffix in CARD_SUFFIXES and p.is_file())
+    if not files:
+        raise AnkigenError(f"{cards_dir}: no card files (*.yaml) found")
+    return files
+
+
+def load_sections(cards_dir: Path, strict: bool = False) -> tuple[list[Section], list[Problem]]:
+    """Read and check every card file. Raises AnkigenError listing every problem."""
+    problems = Problems()
+    loaded = [(str(p), load_file(p, str(p), problems)) for p in card_files(cards_dir)]
+    sections = validate(loaded, problems)
+    problems.raise_if_any()
+    warnings = lint(sections)
+    if strict and warnings:
+        raise AnkigenError(warnings)
+    return sections, warnings
+
+
+def generate(section: Section) -> list[Note]:
+    return [note for card in section.cards for note in KINDS[card.kind].generate(card)]
+
+
+def clock() -> int:
+    """The build's time in seconds: SOURCE_DATE_EPOCH when set (reproducible builds)."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None:
+        return int(time.time())
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {value!r}"
+        ) from None
+
+
+def _read_previous(out_dir: Path, notices: list[str]) -> dict[Path, Snapshot]:
+    previous = {}
+    if out_dir.is_dir():
+        for path in sorted(out_dir.glob("*.apkg")):
+            try:
+                previous[path] = read_package(path.read_bytes())
+            except (OSError, ValueError) as e:
+                notices.append(f"{path}: cannot read the previous build ({e}); it will be replaced")
+    return previous
+
+
+def plan(cards_dir: Path, out_dir: Path, strict: bool = False) -> Result:
+    """Everything a build would write, in memory."""
+    sections, warnings = load_sections(cards_dir, strict)
+    notices: list[str] = []
+    previous = _read_previous(out_dir, notices)
+    memory = Memory()
+    for snapshot in previous.values():
+        memory.remember(snapshot)
+    now = clock()
+    ids = IdAllocator(memory, now)
+    decks = []
+    for section in sections:
+        path = out_dir / f"{section.id}.apkg"
+        data, snapshot = build_package(section.deck, generate(section), memory, now, ids)
+        decks.append(Deck(section, path, data, snapshot, previous.get(path)))
+    built = {guid for deck in decks for guid in deck.snapshot.notes}
+    for deck in decks:
+        _count_changes(deck, memory, built)
+    for path in previous.keys() - {deck.path for deck in decks}:
+        notices.append(f"{path}: no card file makes this deck any more (left as it is)")
+    return Result(decks, warnings, sorted(notices))
+
+
+def _count_changes(deck: Deck, memory: Memory, built: set[str]) -> None:
+    for guid, row in deck.snapshot.notes.items():
+        before = memory.notes.get(guid)
+        if before is None:
+            deck.added += 1
+        elif before.mod == row.mod:
+            deck.unchanged += 1
+        else:
+            deck.changed += 1
+    if deck.previous is not None:
+        deck.removed = sorted(
+            row.id for guid, row in deck.previous.notes.items() if guid not in built
+        )
+
+
+def build(cards_dir: Path, out_dir: Path, strict: bool = False) -> Result:
+    result = plan(cards_dir, out_dir, strict)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise AnkigenError(f"{out_dir}: cannot create the output folder: {e.strerror}") from None
+    for deck in result.decks:
+        if _same_bytes(deck.path, deck.data):
+            continue
+        _write_atomically(deck.path, deck.data)
+        deck.written = True
+    return result
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    # A temp file in the same folder, then a rename: readers see the old deck or the new.
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise AnkigenError(
+            f"{path.parent}: cannot write to the output folder: {e.strerror}"
+        ) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise AnkigenError(f"{path}: cannot write: {e.strerror}") from None
+        raise
+
+
+def check(cards_dir: Path, out_dir: Path, strict: bool = False) -> tuple[Result, list[str]]:
+    """What is stale or missing in `out_dir`, compared as Anki would import it."""
+    result = plan(cards_dir, out_dir, strict)
+    stale = []
+    for deck in result.decks:
+        if deck.previous is None:
+            stale.append(f"{deck.path}: missing")
+        elif deck.previous.importable() != deck.snapshot.importable():
+            stale.append(f"{deck.path}: stale (cards changed since it was built)")
+    stale += [notice for notice in result.notices]
+    return result, stale

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Loc:
+    """Where a value was written: 1-based line and column, as editors count them."""
+
+    path: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+def file_loc(path: Path | str) -> Loc:
+    return Loc(str(path), 1, 1)
+
+
+@dataclass(frozen=True)
+class Problem:
+    loc: Loc
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.loc}: {self.message}"
+
+
+class AnkigenError(Exception):
+    """A user's mistake (bad input, bad usage): reported cleanly, never as a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem] | str):
+        if isinstance(problems, str):
+            self.problems: list[Problem] = []
+            self.text = problems
+        else:
+            self.problems = sorted(problems, key=lambda p: p.loc)
+            self.text = "\n".join(str(p) for p in self.problems)
+        super().__init__(self.text)
+
+
+class UsageError(AnkigenError):
+    """The command was called wrongly (a missing folder, a bad option value)."""
+
+    exit_code = 2
+
+
+class Problems:
+    """Collects every problem of a run so the user sees all of them at once."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, loc: Loc, message: str) -> None:
+        self.items.append(Problem(loc, message))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise AnkigenError(self.items)

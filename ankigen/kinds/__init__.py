@@ -1,0 +1,36 @@
+"""The registry of card kinds: the one place that says what a card may be.
+
+Each kind names its own keys (checked by `ankigen.validate`), the note type its notes use,
+and the generator that turns a checked card into notes. Adding a kind means adding a
+module here and one line to `KINDS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ankigen.cards import Card
+from ankigen.notes import Note, NoteType
+from ankigen.schema import Context, Field
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    fields: dict[str, Field]
+    note_type: NoteType
+    generate: Callable[[Card], list[Note]]
+    # Checks across keys once each key is valid (a table's cells against its rows and
+    # columns); returns the values to keep, or None after reporting what is wrong.
+    finish: Callable[[dict[str, Any], Context], dict[str, Any] | None] | None = None
+
+
+def _registry() -> dict[str, Kind]:
+    from ankigen.kinds import cloze, command, table, term
+
+    return {kind.name: kind for kind in (term.KIND, command.KIND, table.KIND, cloze.KIND)}
+
+
+KINDS: dict[str, Kind] = _registry()

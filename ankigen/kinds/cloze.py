@@ -1,0 +1,45 @@
+"""A list asked one item at a time: one note, one cloze deletion (and card) per item."""
+
+from __future__ import annotations
+
+from ankigen.cards import Card
+from ankigen.kinds import Kind
+from ankigen.markup import text_html
+from ankigen.notes import Note, NoteType, Template, note_guid
+from ankigen.schema import Text, TextList
+
+NOTE_TYPE = NoteType(
+    # Published: this id and the field and template names must never change (see NoteType).
+    id=1286995044,
+    name="ankigen Cloze list",
+    fields=("Text", "Note"),
+    templates=(
+        Template(
+            "Cloze",
+            "{{cloze:Text}}",
+            '{{cloze:Text}}{{#Note}}<div class="note">{{Note}}</div>{{/Note}}',
+        ),
+    ),
+    cloze=True,
+)
+
+
+def _deletion(number: int, item: str) -> str:
+    # "::" inside a deletion would start a hint; an escaped colon renders the same.
+    return f"{{{{c{number}::{text_html(item).replace('::', ':&#58;')}}}}}"
+
+
+def generate(card: Card) -> list[Note]:
+    items = "".join(
+        f"<li>{_deletion(n, item)}</li>" for n, item in enumerate(card["items"], start=1)
+    )
+    text = f'<div class="prompt">{text_html(card["prompt"])}</div><ul class="items">{items}</ul>'
+    return [Note(note_guid(card.id), NOTE_TYPE, (text, text_html(card.note or "")), card.tags)]
+
+
+KIND = Kind(
+    name="cloze",
+    fields={"prompt": Text(), "items": TextList(min_items=2)},
+    note_type=NOTE_TYPE,
+    generate=generate,
+)

@@ -1,0 +1,120 @@
+"""A comparison table asked one cell at a time: one note per cell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ankigen.cards import Card
+from ankigen.kinds import Kind
+from ankigen.load import Mapping
+from ankigen.markup import text_html
+from ankigen.notes import Note, NoteType, Template, note_guid
+from ankigen.schema import Context, Header, Headers, TableCells, Text, describe
+
+NOTE_TYPE = NoteType(
+    # Published: this id and the field and template names must never change (see NoteType).
+    id=1225261836,
+    name="ankigen Table cell",
+    fields=("Table", "Row", "Column", "Value", "Grid", "Note"),
+    templates=(
+        Template(
+            "Cell",
+            '<div class="context">{{Table}}</div><div class="prompt">{{Row}} × {{Column}}</div>',
+            '{{FrontSide}}<hr id="answer"><div class="answer">{{Value}}</div>'
+            '<div class="grid">{{Grid}}</div>'
+            '{{#Note}}<div class="note">{{Note}}</div>{{/Note}}',
+        ),
+    ),
+)
+
+
+def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
+    """Every row has every column, and nothing else."""
+    rows: list[Header] = values["rows"]
+    columns: list[Header] = values["columns"]
+    cells: Mapping = values["cells"]
+    row_keys = [r.key for r in rows]
+    column_keys = [c.key for c in columns]
+    grid: dict[tuple[str, str], str] = {}
+    ok = True
+    for row_key in cells:
+        if row_key not in row_keys:
+            ctx.problems.add(
+                cells.key_locs[row_key],
+                f"{ctx.prefix}'cells': unknown row '{row_key}' (rows are: {', '.join(row_keys)})",
+            )
+            ok = False
+    for row in rows:
+        if row.key not in cells:
+            ctx.problems.add(cells.loc, f"{ctx.prefix}'cells': row '{row.key}' is missing")
+            ok = False
+            continue
+        line = cells[row.key]
+        where = f"cells.{row.key}"
+        if not isinstance(line, Mapping):
+            ctx.error(cells.value_locs[row.key], where, f"expected a mapping, got {describe(line)}")
+            ok = False
+            continue
+        for column_key in line:
+            if column_key not in column_keys:
+                ctx.error(
+                    line.key_locs[column_key],
+                    where,
+                    f"unknown column '{column_key}' (columns are: {', '.join(column_keys)})",
+                )
+                ok = False
+        for column in columns:
+            if column.key not in line:
+                ctx.error(line.loc, where, f"column '{column.key}' is missing")
+                ok = False
+                continue
+            value = Text().check(
+                line[column.key], line.value_locs[column.key], f"{where}.{column.key}", ctx
+            )
+            if value is None:
+                ok = False
+            else:
+                grid[row.key, column.key] = value
+    if not ok:
+        return None
+    return {**values, "cells": grid}
+
+
+def _grid_html(card: Card, asked: tuple[str, str]) -> str:
+    rows: list[Header] = card["rows"]
+    columns: list[Header] = card["columns"]
+    head = "".join(f"<th>{text_html(c.label)}</th>" for c in columns)
+    body = []
+    for row in rows:
+        cells = []
+        for column in columns:
+            css = ' class="asked"' if (row.key, column.key) == asked else ""
+            cells.append(f"<td{css}>{text_html(card['cells'][row.key, column.key])}</td>")
+        body.append(f"<tr><th>{text_html(row.label)}</th>{''.join(cells)}</tr>")
+    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def generate(card: Card) -> list[Note]:
+    notes = []
+    for row in card["rows"]:
+        for column in card["columns"]:
+            fields = (
+                text_html(card["title"]),
+                text_html(row.label),
+                text_html(column.label),
+                text_html(card["cells"][row.key, column.key]),
+                _grid_html(card, (row.key, column.key)),
+                text_html(card.note or ""),
+            )
+            guid = note_guid(card.id, row.key, column.key)
+            notes.append(Note(guid, NOTE_TYPE, fields, card.tags))
+    return notes
+
+
+KIND = Kind(
+    name="table",
+    fields={"title": Text(), "rows": Headers(), "columns": Headers(), "cells": TableCells()},
+    note_type=NOTE_TYPE,
+    generate=generate,
+    finish=finish,
+)

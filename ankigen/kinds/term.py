@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from ankigen.cards import Card
+from ankigen.kinds import Kind
+from ankigen.markup import text_html
+from ankigen.notes import Note, NoteType, Template, note_guid
+from ankigen.schema import Flag, Text
+
+_NOTE = '{{#Note}}<div class="note">{{Note}}</div>{{/Note}}'
+
+NOTE_TYPE = NoteType(
+    # Published: this id and the field and template names must never change (see NoteType).
+    id=1627393836,
+    name="ankigen Term",
+    fields=("Term", "Meaning", "Note", "Reverse"),
+    templates=(
+        Template(
+            "Term → Meaning",
+            '<div class="prompt">{{Term}}</div>',
+            '{{FrontSide}}<hr id="answer"><div class="answer">{{Meaning}}</div>' + _NOTE,
+        ),
+        # Made only for notes whose Reverse field is filled (Anki skips an empty front).
+        Template(
+            "Meaning → Term",
+            '{{#Reverse}}<div class="prompt">{{Meaning}}</div>{{/Reverse}}',
+            '{{FrontSide}}<hr id="answer"><div class="answer">{{Term}}</div>' + _NOTE,
+        ),
+    ),
+)
+
+
+def generate(card: Card) -> list[Note]:
+    fields = (
+        text_html(card["term"]),
+        text_html(card["meaning"]),
+        text_html(card.note or ""),
+        "y" if card["reverse"] else "",
+    )
+    return [Note(note_guid(card.id), NOTE_TYPE, fields, card.tags)]
+
+
+KIND = Kind(
+    name="term",
+    fields={"term": Text(), "meaning": Text(), "reverse": Flag(default=False)},
+    note_type=NOTE_TYPE,
+    generate=generate,
+)

@@ -1,0 +1,62 @@
+"""Warnings for text that is probably damaged: valid, but likely not what was meant.
+
+Notes copied from web pages lose their ASCII: `--name` becomes `–name`, quotes curl,
+and a full-width space sneaks into a command. None of these can be typed back in a
+type-in answer, so we point at them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ankigen.cards import Card, Section
+from ankigen.errors import Problem
+
+_TYPOGRAPHY = {
+    "\u2013": "an en dash (–); options take '-' or '--'",
+    "\u2014": "an em dash (—); options take '-' or '--'",
+    "\u2018": "a curly quote (‘); use a straight quote (')",
+    "\u2019": "a curly quote (’); use a straight quote (')",
+    "\u201c": 'a curly quote (“); use a straight quote (")',
+    "\u201d": 'a curly quote (”); use a straight quote (")',
+    "\u3000": "a full-width space; use an ASCII space",
+}
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+# Only real tag names: `<box>` in `vagrant init <box>` is a placeholder, not HTML.
+_HTML = re.compile(
+    r"</?(?:a|b|i|u|p|br|hr|em|strong|span|div|img|script|style|iframe|table|tr|td|th|ul|ol|li"
+    r"|code|pre|font|sub|sup|h[1-6])\b[^>]*>",
+    re.IGNORECASE,
+)
+
+
+def lint(sections: list[Section]) -> list[Problem]:
+    return [warning for section in sections for card in section.cards for warning in _card(card)]
+
+
+def _texts(card: Card) -> Iterator[tuple[str, str]]:
+    for key, value in card.values.items():
+        if isinstance(value, str):
+            yield key, value
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            yield from ((key, v) for v in value)
+    if card.note:
+        yield "note", card.note
+
+
+def _card(card: Card) -> Iterator[Problem]:
+    where = f"card '{card.id}' ({card.kind}): "
+    for key, text in _texts(card):
+        loc = card.value_locs.get(key, card.loc)
+        code = [text] if (card.kind, key) == ("command", "command") else []
+        code += _INLINE_CODE.findall(text)
+        for snippet in code:
+            for char, what in _TYPOGRAPHY.items():
+                if char in snippet:
+                    yield Problem(loc, f"{where}'{key}': command '{snippet}' contains {what}")
+        if _HTML.search(text):
+            yield Problem(
+                loc,
+                f"{where}'{key}': looks like HTML; card text is plain text and is shown as written",
+            )

@@ -1,0 +1,234 @@
+"""Notes -> .apkg bytes, and .apkg bytes -> what Anki would import from them.
+
+We own the SQLite database (in memory) and the zip, and let genanki fill the database:
+`Package.write_to_file` would leak a temp file per build and stamp wall-clock times
+into the zip. Every time and id we write comes from the previous build (`Memory`) or
+from the build's clock, so a rebuild with nothing changed gives identical bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sqlite3
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import genanki
+
+from ankigen.notes import Note, NoteType
+
+# Written by every build but not part of what a learner's Anki takes from a note type.
+_VOLATILE_NOTE_TYPE_KEYS = ("mod", "did", "usn")
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    id: int
+    guid: str
+    note_type_id: int
+    mod: int
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    def content(self) -> tuple[Any, ...]:
+        return (self.note_type_id, self.fields, self.tags)
+
+
+@dataclass
+class Snapshot:
+    """What Anki's importer looks at in a package."""
+
+    decks: list[str] = field(default_factory=list)
+    note_types: dict[int, dict[str, Any]] = field(default_factory=dict)
+    notes: dict[str, NoteRow] = field(default_factory=dict)
+    cards: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def importable(self) -> tuple[Any, ...]:
+        """The parts that matter to an import: ids of rows are the package's own business."""
+        notes = sorted(
+            (n.guid, n.note_type_id, n.mod, n.fields, n.tags) for n in self.notes.values()
+        )
+        return (sorted(self.decks), self.note_types, notes, sorted(self.cards))
+
+
+@dataclass
+class Memory:
+    """What earlier builds gave each note: its ids and mtime stay unless its content changes."""
+
+    notes: dict[str, NoteRow] = field(default_factory=dict)
+    cards: dict[tuple[str, int], int] = field(default_factory=dict)
+    note_types: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def remember(self, snapshot: Snapshot) -> None:
+        self.notes.update(snapshot.notes)
+        self.cards.update(snapshot.cards)
+        self.note_types.update(snapshot.note_types)
+
+
+class IdAllocator:
+    """Fresh note and card ids, after every id an earlier build used (Anki ids are ms times)."""
+
+    def __init__(self, memory: Memory, clock: int) -> None:
+        used = [n.id for n in memory.notes.values()] + list(memory.cards.values())
+        self.next = max([clock * 1000, *(i + 1 for i in used)])
+
+    def take(self) -> int:
+        self.next += 1
+        return self.next - 1
+
+
+def deck_id(name: str) -> int:
+    # Anki matches decks by name and ignores this id; it only has to be stable.
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:6], "big")
+
+
+def _model(note_type: NoteType) -> genanki.Model:
+    # Built anew each time: genanki mutates the template dicts it is given.
+    return genanki.Model(
+        model_id=note_type.id,
+        name=note_type.name,
+        fields=[{"name": name} for name in note_type.fields],
+        templates=[{"name": t.name, "qfmt": t.front, "afmt": t.back} for t in note_type.templates],
+        css=note_type.css,
+        model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
+    )
+
+
+def _stable_json(note_type_json: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in note_type_json.items() if k not in _VOLATILE_NOTE_TYPE_KEYS}
+
+
+def build_package(
+    deck_name: str, notes: list[Note], memory: Memory, clock: int, ids: IdAllocator
+) -> tuple[bytes, Snapshot]:
+    """The .apkg for one deck, and the snapshot of what it holds."""
+    deck = genanki.Deck(deck_id(deck_name), deck_name)
+    models = {n.note_type.id: _model(n.note_type) for n in notes}
+    planned: list[tuple[genanki.Note, NoteRow, list[int]]] = []
+    snapshot = Snapshot(decks=[deck_name])
+    for position, note in enumerate(notes):
+        gnote = genanki.Note(
+            model=models[note.note_type.id],
+            fields=list(note.fields),
+            tags=list(note.tags),
+            guid=note.guid,
+            due=position,  # new cards come in the order they are written
+        )
+        deck.add_note(gnote)
+        before = memory.notes.get(note.guid)
+        row = NoteRow(
+            id=before.id if before else ids.take(),
+            guid=note.guid,
+            note_type_id=note.note_type.id,
+            mod=0,
+            fields=note.fields,
+            tags=note.tags,
+        )
+        if before is not None and before.content() == row.content():
+            mod = before.mod
+        else:
+            # Anki updates a note only when the incoming mtime is newer than its own.
+            mod = max(clock, before.mod + 1) if before else clock
+        row = NoteRow(row.id, row.guid, row.note_type_id, mod, row.fields, row.tags)
+        card_ids = []
+        for card in gnote.cards:
+            card_id = memory.cards.get((note.guid, card.ord)) or ids.take()
+            card_ids.append(card_id)
+            snapshot.cards[note.guid, card.ord] = card_id
+        snapshot.notes[note.guid] = row
+        planned.append((gnote, row, card_ids))
+
+    for model in models.values():
+        stable = _stable_json(model.to_json(0, deck.deck_id))
+        before_type = memory.note_types.get(model.model_id)
+        if before_type is not None and _stable_json(before_type) == stable:
+            mod = before_type["mod"]
+        else:
+            mod = max([clock, *([before_type["mod"] + 1] if before_type else [])])
+        snapshot.note_types[model.model_id] = {**stable, "mod": mod}
+
+    return _write(genanki.Package(deck), planned, snapshot), snapshot
+
+
+def _id_sequence(planned: list[tuple[genanki.Note, NoteRow, list[int]]]) -> Iterator[int]:
+    # genanki draws a note's id, then one id per card, in deck order.
+    for _, row, card_ids in planned:
+        yield row.id
+        yield from card_ids
+
+
+def _write(
+    package: genanki.Package,
+    planned: list[tuple[genanki.Note, NoteRow, list[int]]],
+    snapshot: Snapshot,
+) -> bytes:
+    db = sqlite3.connect(":memory:")
+    try:
+        cursor = db.cursor()
+        package.write_to_db(cursor, 0, _id_sequence(planned))
+        for _, row, _ in planned:
+            cursor.execute("UPDATE notes SET mod = ? WHERE id = ?", (row.mod, row.id))
+            cursor.execute("UPDATE cards SET mod = ? WHERE nid = ?", (row.mod, row.id))
+        (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
+        models = json.loads(models_json)
+        for model_id, model in models.items():
+            model["mod"] = snapshot.note_types[int(model_id)]["mod"]
+        cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
+        db.commit()
+        collection = db.serialize()
+    finally:
+        db.close()
+    return _zip({"collection.anki2": collection, "media": b"{}"})
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def read_package(data: bytes) -> Snapshot:
+    """What Anki would import from a package we wrote. Raises ValueError if it is not one."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            collection = archive.read("collection.anki2")
+    except (zipfile.BadZipFile, KeyError) as e:
+        raise ValueError(f"not an ankigen .apkg ({e})") from e
+    db = sqlite3.connect(":memory:")
+    try:
+        db.deserialize(collection)
+        (decks_json, models_json) = db.execute("SELECT decks, models FROM col").fetchone()
+        snapshot = Snapshot()
+        snapshot.decks = sorted(
+            d["name"] for d in json.loads(decks_json).values() if str(d["id"]) != "1"
+        )
+        snapshot.note_types = {
+            int(model_id): {**_stable_json(m), "mod": m["mod"]}
+            for model_id, m in json.loads(models_json).items()
+        }
+        guids = {}
+        for note_id, guid, mid, mod, tags, flds in db.execute(
+            "SELECT id, guid, mid, mod, tags, flds FROM notes ORDER BY id"
+        ):
+            guids[note_id] = guid
+            snapshot.notes[guid] = NoteRow(
+                note_id, guid, mid, mod, tuple(flds.split("\x1f")), tuple(tags.split())
+            )
+        for card_id, note_id, ordinal in db.execute("SELECT id, nid, ord FROM cards"):
+            snapshot.cards[guids[note_id], ordinal] = card_id
+        return snapshot
+    except (sqlite3.DatabaseError, TypeError, KeyError, ValueError) as e:
+        raise ValueError(f"not an ankigen .apkg ({e})") from e
+    finally:
+        db.close()

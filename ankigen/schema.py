@@ -1,0 +1,247 @@
+"""The value types a card file may hold. Each checks a loaded value and says what is wrong.
+
+The kinds in `ankigen.kinds` describe their keys with these types, so the validator, the
+error messages and the documentation all come from one definition.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ankigen.errors import Loc, Problems
+from ankigen.load import Mapping, Sequence
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass
+class Context:
+    """Where a check happens, so a message can name the card and the key."""
+
+    problems: Problems
+    prefix: str  # e.g. "card 'docker-ps' (command): "
+
+    def error(self, loc: Loc, key: str, message: str) -> None:
+        self.problems.add(loc, f"{self.prefix}'{key}': {message}")
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value; quote it to keep it as text)"
+    if isinstance(value, int | float):
+        return f"the number {value} (quote it to keep it as text)"
+    if isinstance(value, str):
+        return f"the text '{value}'"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+class Field:
+    required = True
+    default: Any = None
+    doc = ""
+
+    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> Any:
+        raise NotImplementedError
+
+
+class Text(Field):
+    """Plain text, never empty."""
+
+    doc = "text"
+
+    def __init__(self, required: bool = True) -> None:
+        self.required = required
+
+    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> str | None:
+        if not isinstance(value, str):
+            ctx.error(loc, key, f"expected text, got {describe(value)}")
+            return None
+        if not value.strip():
+            ctx.error(loc, key, "must not be empty")
+            return None
+        return value.strip()
+
+
+class Slug(Text):
+    """A stable identifier: lowercase letters, digits and single hyphens."""
+
+    doc = "slug"
+
+    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> str | None:
+        text = super().check(value, loc, key, ctx)
+        if text is not None and not SLUG_RE.match(text):
+            ctx.error(
+                loc, key, f"'{text}' is not a valid id (use lowercase letters, digits and hyphens)"
+            )
+            return None
+        return text
+
+
+class DeckName(Text):
+    doc = "deck name"
+
+    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> str | None:
+        text = super().check(value, loc, key, ctx)
+        if text is not None and any(not part.strip() for part in text.split("::")):
+            ctx.error(loc, key, f"'{text}' has an empty part between '::' separators")
+            return None
+        return text
+
+
+class Flag(Field):
+    doc = "true or false"
+
+    def __init__(self, default: bool = False) -> None:
+        self.required = False
+        self.default = default
+
+    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> bool | None:
+        if not isinstance(value, bool):
+            ctx.error(loc, key, f"expected true or false, got {describe(value)}")
+            return None
+        return value
+
+
+class Tags(Field):
+    """Anki tags: a list of words without spaces."""
+
+    doc = "list of tags"
+    required = False
+
+    def __init__(self) -> None:
+        self.default: list[str] = []
+
+    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> list[str] | None:
+        if not isinstance(value, Sequence):
+            ctx.error(loc, key, f"expected a list of tags, got {describe(value)}")
+            return None
+        tags = []
+        for item, item_loc in zip(value, value.item_locs, strict=True):
+            if not isinstance(item, str) or not item.strip():
+                ctx.error(item_loc, key, f"expected a tag, got {describe(item)}")
+            elif any(c.isspace() for c in item.strip()):
+                ctx.error(item_loc, key, f"tag '{item}' contains a space; Anki tags are one word")
+            else:
+                tags.append(item.strip())
+        return tags
+
+
+class TextList(Field):
+    doc = "list of text"
+
+    def __init__(self, min_items: int = 1) -> None:
+        self.min_items = min_items
+
+    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> list[str] | None:
+        if not isinstance(value, Sequence):
+            ctx.error(loc, key, f"expected a list, got {describe(value)}")
+            return None
+        if len(value) < self.min_items:
+            ctx.error(loc, key, f"needs at least {self.min_items} items, got {len(value)}")
+            return None
+        items = [
+            Text().check(item, item_loc, f"{key}[{i + 1}]", ctx)
+            for i, (item, item_loc) in enumerate(zip(value, value.item_locs, strict=True))
+        ]
+        return None if None in items else [item for item in items if item is not None]
+
+
+@dataclass(frozen=True)
+class Header:
+    key: str
+    label: str
+    loc: Loc
+
+
+class Headers(Field):
+    """Table rows or columns: a list of {key, label} with unique keys."""
+
+    doc = "list of {key, label}"
+
+    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> list[Header] | None:
+        if not isinstance(value, Sequence) or not value:
+            ctx.error(loc, key, f"expected a list of {{key, label}}, got {describe(value)}")
+            return None
+        headers: list[Header] = []
+        ok = True
+        for i, (item, item_loc) in enumerate(zip(value, value.item_locs, strict=True)):
+            where = f"{key}[{i + 1}]"
+            sub = Context(ctx.problems, f"{ctx.prefix}'{where}': ")
+            checked = check_mapping(item, item_loc, {"key": Slug(), "label": Text()}, sub)
+            if checked is None:
+                ok = False
+                continue
+            if any(h.key == checked["key"] for h in headers):
+                ctx.error(item.value_locs["key"], where, f"duplicate key '{checked['key']}'")
+                ok = False
+                continue
+            headers.append(Header(checked["key"], checked["label"], item_loc))
+        return headers if ok else None
+
+
+class TableCells(Field):
+    """row key -> column key -> text. The table kind checks the shape against its headers."""
+
+    doc = "mapping of row key to mapping of column key to text"
+
+    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> Any:
+        if not isinstance(value, Mapping):
+            ctx.error(loc, key, f"expected a mapping of rows, got {describe(value)}")
+            return None
+        return value
+
+
+def _close_matches(key: str, allowed: list[str]) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+
+
+def unknown_key_message(key: str, allowed: list[str]) -> str:
+    close = _close_matches(key, allowed)
+    hint = (
+        f" (did you mean '{close[0]}'?)" if close else f" (expected one of: {', '.join(allowed)})"
+    )
+    return f"unknown key '{key}'{hint}"
+
+
+def check_mapping(
+    value: Any, loc: Loc, fields: dict[str, Field], ctx: Context
+) -> dict[str, Any] | None:
+    """Check a mapping against its fields; None if anything is wrong (all of it reported)."""
+    if not isinstance(value, Mapping):
+        ctx.problems.add(loc, f"{ctx.prefix}expected a mapping, got {describe(value)}")
+        return None
+    ok = True
+    result: dict[str, Any] = {}
+    misspelled = set()
+    for key in value:
+        if key not in fields:
+            ctx.problems.add(
+                value.key_locs[key], ctx.prefix + unknown_key_message(key, list(fields))
+            )
+            misspelled.update(_close_matches(key, list(fields)))
+            ok = False
+    for key, field in fields.items():
+        if key not in value:
+            if key in misspelled:  # already reported as "did you mean"
+                ok = False
+            elif field.required:
+                ctx.problems.add(value.loc, f"{ctx.prefix}missing required key '{key}'")
+                ok = False
+            else:
+                result[key] = field.default
+            continue
+        checked = field.check(value[key], value.value_locs[key], key, ctx)
+        if checked is None:
+            ok = False
+        result[key] = checked
+    return result if ok else None

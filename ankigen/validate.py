@@ -1,0 +1,149 @@
+"""Check loaded card files against the kinds in the registry; report every problem at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ankigen.cards import Card, Section
+from ankigen.errors import Loc, Problems
+from ankigen.kinds import KINDS
+from ankigen.load import BROKEN, Mapping, Sequence
+from ankigen.schema import (
+    Context,
+    DeckName,
+    Field,
+    Slug,
+    Tags,
+    Text,
+    check_mapping,
+    describe,
+    unknown_key_message,
+)
+
+
+class CardList(Field):
+    doc = "list of cards"
+
+    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> Sequence | None:
+        if not isinstance(value, Sequence):
+            ctx.error(loc, key, f"expected a list of cards, got {describe(value)}")
+            return None
+        return value
+
+
+SECTION_FIELDS: dict[str, Field] = {
+    "id": Slug(),
+    "title": Text(),
+    "deck": DeckName(),
+    "tags": Tags(),
+    "cards": CardList(),
+}
+
+# Keys every card has, whatever its kind.
+CARD_FIELDS: dict[str, Field] = {
+    "id": Slug(),
+    "kind": Text(),
+    "note": Text(required=False),
+    "tags": Tags(),
+}
+
+
+def validate(files: list[tuple[str, Any]], problems: Problems) -> list[Section]:
+    sections = []
+    card_ids: dict[str, Loc] = {}
+    section_ids: dict[str, Loc] = {}
+    decks: dict[str, Loc] = {}
+    for display, data in files:
+        section = _section(display, data, problems, card_ids)
+        if section is None:
+            continue
+        here = Loc(display, 1, 1)
+        if section.id in section_ids:
+            problems.add(
+                here, f"section id '{section.id}' is also used by {section_ids[section.id].path}"
+            )
+        if section.deck in decks:
+            problems.add(here, f"deck '{section.deck}' is also used by {decks[section.deck].path}")
+        section_ids.setdefault(section.id, here)
+        decks.setdefault(section.deck, here)
+        sections.append(section)
+    return sections
+
+
+def _section(
+    display: str, data: Any, problems: Problems, card_ids: dict[str, Loc]
+) -> Section | None:
+    here = Loc(display, 1, 1)
+    if data is BROKEN:
+        return None
+    if data is None:
+        problems.add(
+            here, "file is empty; expected a section with 'id', 'title', 'deck' and 'cards'"
+        )
+        return None
+    if not isinstance(data, Mapping):
+        problems.add(here, f"expected a section (a mapping) at the top level, got {describe(data)}")
+        return None
+    header = check_mapping(data, data.loc, SECTION_FIELDS, Context(problems, ""))
+    raw_cards = data.get("cards")
+    if not isinstance(raw_cards, Sequence):
+        return None
+    section_tags = header["tags"] if header else []
+    cards = [
+        _card(item, loc, index, section_tags, problems, card_ids)
+        for index, (item, loc) in enumerate(zip(raw_cards, raw_cards.item_locs, strict=True), 1)
+    ]
+    if header is None or None in cards:
+        return None
+    return Section(
+        id=header["id"],
+        title=header["title"],
+        deck=header["deck"],
+        cards=tuple(card for card in cards if card is not None),
+        path=display,
+    )
+
+
+def _card(
+    raw: Any,
+    loc: Loc,
+    index: int,
+    section_tags: list[str],
+    problems: Problems,
+    card_ids: dict[str, Loc],
+) -> Card | None:
+    if not isinstance(raw, Mapping):
+        problems.add(loc, f"card {index}: expected a mapping, got {describe(raw)}")
+        return None
+    card_id = raw.get("id")
+    name = f"card '{card_id}'" if isinstance(card_id, str) and card_id.strip() else f"card {index}"
+    kind_name = raw.get("kind")
+    if not isinstance(kind_name, str) or not kind_name.strip():
+        check_mapping(raw, loc, CARD_FIELDS, Context(problems, f"{name}: "))
+        return None
+    kind = KINDS.get(kind_name.strip())
+    if kind is None:
+        message = unknown_key_message(kind_name, list(KINDS)).replace("unknown key", "unknown kind")
+        problems.add(raw.value_locs["kind"], f"{name}: {message}")
+        return None
+    ctx = Context(problems, f"{name} ({kind.name}): ")
+    values = check_mapping(raw, loc, {**CARD_FIELDS, **kind.fields}, ctx)
+    if values is not None and kind.finish is not None:
+        values = kind.finish(values, ctx)
+    if isinstance(card_id, str) and card_id.strip():
+        first = card_ids.setdefault(card_id.strip(), raw.value_locs["id"])
+        if first != raw.value_locs["id"]:
+            problems.add(raw.value_locs["id"], f"{name}: duplicate card id (first used at {first})")
+            return None
+    if values is None:
+        return None
+    tags = dict.fromkeys([*section_tags, f"kind::{kind.name}", *values.pop("tags")])
+    return Card(
+        id=values.pop("id"),
+        kind=kind.name,
+        note=values.pop("note"),
+        tags=tuple(tags),
+        values={k: v for k, v in values.items() if k != "kind"},
+        loc=loc,
+        value_locs=dict(raw.value_locs),
+    )

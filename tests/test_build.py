@@ -1,0 +1,178 @@
+"""Built decks, as the official `anki` package imports and renders them."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+from anki.collection import Collection
+
+from ankigen.kinds import KINDS
+from ankigen.notes import note_guid
+from ankigen.package import read_package
+from tests.conftest import import_apkg, run
+
+
+def _cards_by_template(col: Collection) -> dict[tuple[str, str], list]:
+    found: dict[tuple[str, str], list] = {}
+    for card_id in col.find_cards(""):
+        card = col.get_card(card_id)
+        key = (card.note_type()["name"], card.template()["name"])
+        found.setdefault(key, []).append(card)
+    return found
+
+
+def test_sample_deck_imports_cleanly(sample: Path, collection: Collection) -> None:
+    code, out, err = run("build")
+    assert (code, err) == (0, "")
+
+    log = import_apkg(collection, sample / "decks" / "sample.apkg")
+
+    assert (len(log.new), len(log.updated), len(log.duplicate), len(log.conflicting)) == (
+        8,
+        0,
+        0,
+        0,
+    )
+    assert collection.note_count() == 8
+    assert collection.card_count() == 12
+    assert "Test::Sample" in [d.name for d in collection.decks.all_names_and_ids()]
+    assert out == (
+        "decks/sample.apkg: 8 notes, 12 cards "
+        "(written; 8 added, 0 changed, 0 unchanged, 0 removed)\n"
+    )
+
+
+def test_note_types_arrive_with_their_fields_and_templates(sample, collection) -> None:
+    run("build")
+    import_apkg(collection, sample / "decks" / "sample.apkg")
+    for kind in KINDS.values():
+        note_type = collection.models.get(kind.note_type.id)
+        assert note_type is not None, kind.name
+        assert note_type["name"] == kind.note_type.name
+        assert [f["name"] for f in note_type["flds"]] == list(kind.note_type.fields)
+        assert [t["name"] for t in note_type["tmpls"]] == [t.name for t in kind.note_type.templates]
+
+
+def test_command_placeholder_is_shown_not_swallowed(sample, collection) -> None:
+    run("build")
+    import_apkg(collection, sample / "decks" / "sample.apkg")
+    cards = _cards_by_template(collection)
+
+    (forward,) = cards["ankigen Command", "Command → Meaning"]
+    rendered = forward.render_output()
+    assert '<div class="command">vagrant init &lt;box&gt;</div>' in rendered.question_text
+    assert "<code>Vagrantfile</code> を作成する" in rendered.answer_text
+    assert "&lt;box&gt; は Box 名" in rendered.answer_text
+
+    (typed,) = cards["ankigen Command", "Meaning → Command"]
+    assert "[[type:Command]]" in typed.render_output().question_text
+    # What the learner types is compared with the command as written, placeholder included.
+    comparison = collection.compare_answer(typed.note()["Command"], "vagrant init <box>")
+    assert (
+        comparison == "<code id=typeans><span class=typeGood>vagrant init &lt;box&gt;</span></code>"
+    )
+
+
+def test_term_cards_are_asked_in_reverse_only_when_asked_for(sample, collection) -> None:
+    run("build")
+    import_apkg(collection, sample / "decks" / "sample.apkg")
+    cards = _cards_by_template(collection)
+    fronts = sorted(
+        c.render_output().question_text for c in cards["ankigen Term", "Term → Meaning"]
+    )
+    backs = [c.render_output().question_text for c in cards["ankigen Term", "Meaning → Term"]]
+    assert fronts == [
+        '<div class="prompt">ゲストOS</div>',
+        '<div class="prompt">ハイパーバイザ</div>',
+    ]
+    assert backs == ['<div class="prompt">仮想マシンを作成・実行するソフトウェア</div>']
+
+
+def test_cloze_list_hides_one_item_per_card(sample, collection) -> None:
+    run("build")
+    import_apkg(collection, sample / "decks" / "sample.apkg")
+    cards = sorted(
+        _cards_by_template(collection)["ankigen Cloze list", "Cloze"], key=lambda c: c.ord
+    )
+    questions = [c.render_output().question_text for c in cards]
+    assert len(questions) == 3
+    for hidden, question in zip(["軽量", "起動が速い", "a::b"], questions, strict=True):
+        assert question.count("[...]") == 1
+        assert f">{hidden}<" not in question
+    # Cloze syntax typed by the user is text, not a deletion of its own.
+    answer = cards[2].render_output().answer_text
+    (shown,) = re.findall(r'<span class="cloze" data-ordinal="3">(.*?)</span>', answer)
+    assert html.unescape(shown) == "a::b {{c1::x}}"
+
+
+def test_table_cell_names_row_and_column_and_highlights_the_cell(sample, collection) -> None:
+    run("build")
+    import_apkg(collection, sample / "decks" / "sample.apkg")
+    cards = _cards_by_template(collection)["ankigen Table cell", "Cell"]
+    assert len(cards) == 4
+    by_question = {c.render_output().question_text: c for c in cards}
+    card = by_question[
+        '<div class="context">ネットワークモード</div>'
+        '<div class="prompt">NAT × ホストOS → ゲストOS</div>'
+    ]
+    answer = card.render_output().answer_text
+    assert '<div class="answer">ポートフォワーディング設定時のみ</div>' in answer
+    assert '<td class="asked">ポートフォワーディング設定時のみ</td>' in answer
+    assert answer.count('class="asked"') == 1
+    assert answer.count("<td") == 4
+
+
+def test_tags_are_the_sections_the_kinds_and_the_cards(sample, collection) -> None:
+    run("build")
+    import_apkg(collection, sample / "decks" / "sample.apkg")
+    (note_id,) = collection.find_notes("Term:ハイパーバイザ")
+    assert collection.get_note(note_id).tags == ["basics", "kind::term", "sample"]
+
+
+def test_guids_come_from_card_ids_and_survive_text_edits(sample: Path) -> None:
+    run("build", "--out", "first")
+    card_file = sample / "cards" / "sample.yaml"
+    card_file.write_text(
+        card_file.read_text(encoding="utf-8").replace("仮想マシン上で動作するOS", "VMの中のOS"),
+        encoding="utf-8",
+    )
+    run("build", "--out", "second")
+    first = read_package((sample / "first" / "sample.apkg").read_bytes())
+    second = read_package((sample / "second" / "sample.apkg").read_bytes())
+
+    assert set(first.notes) == set(second.notes)
+    assert note_guid("s-guest") in second.notes
+    assert note_guid("s-net", "nat", "host-to-guest") in second.notes
+    assert (
+        first.note_types.keys()
+        == second.note_types.keys()
+        == {kind.note_type.id for kind in KINDS.values()}
+    )
+
+
+def test_no_temp_files_are_left_behind(sample: Path, tmp_path_factory) -> None:
+    import tempfile
+
+    tmp_before = set(Path(tempfile.gettempdir()).iterdir())
+    run("build")
+    assert sorted(p.name for p in (sample / "decks").iterdir()) == ["sample.apkg"]
+    assert set(Path(tempfile.gettempdir()).iterdir()) == tmp_before
+
+
+def test_repository_cards_build_and_import_without_warnings(tmp_path, collection) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    shutil.copytree(repo / "cards", tmp_path / "cards")
+    code, out, err = run(
+        "build", "--cards", str(tmp_path / "cards"), "--out", str(tmp_path / "decks")
+    )
+    assert (code, err) == (0, "")
+    decks = sorted((tmp_path / "decks").glob("*.apkg"))
+    assert len(decks) == len(list((repo / "cards").glob("*.yaml")))
+    for apkg in decks:
+        log = import_apkg(collection, apkg)
+        assert (len(log.duplicate), len(log.conflicting), len(log.updated)) == (0, 0, 0)
+    names = [d.name for d in collection.decks.all_names_and_ids()]
+    assert all(n == "Default" or n.startswith("OS仮想化技術基礎") for n in names)

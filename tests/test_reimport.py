@@ -1,0 +1,201 @@
+"""Edit, rebuild, re-import: the learner's notes are updated in place and keep their reviews."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection
+
+from ankigen.kinds import KINDS
+from ankigen.notes import note_guid
+from tests.conftest import import_apkg, run
+
+DECK = Path("decks") / "sample.apkg"
+
+
+def _edit(project: Path, old: str, new: str) -> None:
+    card_file = project / "cards" / "sample.yaml"
+    text = card_file.read_text(encoding="utf-8")
+    assert old in text
+    card_file.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _note_id(col: Collection, card_id: str) -> int:
+    return col.db.scalar("select id from notes where guid = ?", note_guid(card_id))
+
+
+def test_edited_card_updates_in_place_and_keeps_its_reviews(sample, collection, monkeypatch):
+    assert run("build")[0] == 0
+    import_apkg(collection, sample / DECK)
+    note_id = _note_id(collection, "s-guest")
+    (card_id,) = collection.find_cards(f"nid:{note_id}")
+    card = collection.get_card(card_id)
+    card.start_timer()  # as the reviewer does when it shows the card
+    collection.sched.answerCard(card, 3)
+    reviews = collection.db.scalar("select count() from revlog where cid = ?", card_id)
+    untouched_mod = collection.db.scalar(
+        "select mod from notes where guid = ?", note_guid("s-hypervisor")
+    )
+
+    _edit(sample, "仮想マシン上で動作するOS", "仮想マシンの中で動くOS")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000100")
+    code, out, _ = run("build")
+    log = import_apkg(collection, sample / DECK)
+
+    assert code == 0
+    assert "(written; 0 added, 1 changed, 7 unchanged, 0 removed)" in out
+    # Anki logs a note it skipped because it already has it, unchanged, as a "duplicate".
+    assert (len(log.new), len(log.updated), len(log.duplicate), len(log.conflicting)) == (
+        0,
+        1,
+        7,
+        0,
+    )
+    assert _note_id(collection, "s-guest") == note_id
+    assert collection.get_note(note_id)["Meaning"] == "仮想マシンの中で動くOS"
+    assert collection.find_cards(f"nid:{note_id}") == [card_id]
+    card = collection.get_card(card_id)
+    assert card.reps == 1 and card.type != 0  # still reviewed, not reset to new
+    assert collection.db.scalar("select count() from revlog where cid = ?", card_id) == reviews == 1
+    assert collection.note_count() == 8
+    assert (
+        collection.db.scalar("select mod from notes where guid = ?", note_guid("s-hypervisor"))
+        == untouched_mod
+    )
+
+
+def test_edit_made_with_an_older_clock_still_reaches_anki(sample, collection, monkeypatch):
+    run("build")
+    import_apkg(collection, sample / DECK)
+    _edit(sample, "仮想マシン上で動作するOS", "VMの中のOS")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")  # a clock behind the last build
+    run("build")
+    log = import_apkg(collection, sample / DECK)
+    assert len(log.updated) == 1
+
+
+def test_rebuild_without_changes_leaves_the_deck_untouched(sample):
+    run("build")
+    before = (sample / DECK).read_bytes()
+    os.utime(sample / DECK, (1, 1))
+
+    code, out, _ = run("build")
+
+    assert code == 0
+    assert out == (
+        "decks/sample.apkg: 8 notes, 12 cards "
+        "(unchanged; 0 added, 0 changed, 8 unchanged, 0 removed)\n"
+    )
+    assert (sample / DECK).read_bytes() == before
+    assert (sample / DECK).stat().st_mtime == 1  # not even rewritten
+
+
+def test_rebuild_from_scratch_with_the_same_clock_is_byte_identical(sample, monkeypatch):
+    run("build", "--out", "a")
+    run("build", "--out", "b")
+    assert (sample / "a" / "sample.apkg").read_bytes() == (
+        sample / "b" / "sample.apkg"
+    ).read_bytes()
+
+
+def test_removed_card_is_reported_with_a_search_that_finds_it(sample, collection):
+    run("build")
+    import_apkg(collection, sample / DECK)
+    card = "  - id: s-guest\n    kind: term\n    term: ゲストOS\n"
+    card += "    meaning: 仮想マシン上で動作するOS\n"
+    _edit(sample, card, "")
+
+    code, out, _ = run("build")
+
+    assert code == 0
+    assert "(written; 0 added, 0 changed, 7 unchanged, 1 removed)" in out
+    search = out.split("search the browser for: ")[1].strip()
+    assert [collection.get_note(n)["Term"] for n in collection.find_notes(search)] == ["ゲストOS"]
+
+
+def test_check_passes_on_a_fresh_build(sample):
+    run("build")
+    assert run("build", "--check") == (0, "1 decks up to date\n", "")
+
+
+def test_check_lists_stale_and_missing_decks_and_writes_nothing(sample):
+    run("build")
+    before = (sample / DECK).read_bytes()
+    _edit(sample, "仮想マシン上で動作するOS", "VMの中のOS")
+    (sample / "cards" / "more.yaml").write_text(
+        'id: more\ntitle: More\ndeck: "Test::More"\ncards:\n'
+        "  - {id: m1, kind: term, term: a, meaning: b}\n",
+        encoding="utf-8",
+    )
+
+    code, out, err = run("build", "--check")
+
+    assert code == 1
+    assert out == (
+        "decks/more.apkg: missing\ndecks/sample.apkg: stale (cards changed since it was built)\n"
+    )
+    assert err == "decks are out of date: run 'ankigen build'\n"
+    assert sorted(p.name for p in (sample / "decks").iterdir()) == ["sample.apkg"]
+    assert (sample / DECK).read_bytes() == before
+
+
+def test_check_ignores_byte_differences_anki_does_not_see(sample):
+    """Another zlib or SQLite makes other bytes; --check compares what Anki imports."""
+    import zipfile
+
+    run("build")
+    with zipfile.ZipFile(sample / DECK) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(sample / DECK, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    assert run("build", "--check")[0] == 0
+
+
+def test_note_types_are_frozen():
+    """Changing one of these breaks every learner's future imports: make a new note type."""
+    frozen = json.loads((Path(__file__).parent / "note_types.json").read_text(encoding="utf-8"))
+    current = {
+        kind.name: {
+            "id": kind.note_type.id,
+            "fields": list(kind.note_type.fields),
+            "templates": [t.name for t in kind.note_type.templates],
+        }
+        for kind in KINDS.values()
+    }
+    assert current == frozen
+
+
+@pytest.mark.parametrize("changed", ["css", "template text"])
+def test_note_type_style_change_updates_the_note_type_not_the_notes(
+    sample, collection, monkeypatch, changed
+):
+    from dataclasses import replace
+
+    from ankigen.kinds import term
+
+    run("build")
+    import_apkg(collection, sample / DECK)
+    old_mod = collection.models.get(term.NOTE_TYPE.id)["mod"]
+
+    if changed == "css":
+        new_type = replace(term.NOTE_TYPE, css=term.NOTE_TYPE.css + "\n.prompt { color: red; }")
+    else:
+        first, second = term.NOTE_TYPE.templates
+        new_type = replace(
+            term.NOTE_TYPE, templates=(replace(first, front=first.front + "<br>"), second)
+        )
+    monkeypatch.setattr(term, "NOTE_TYPE", new_type)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000100")
+    # Term notes now carry the new note type's definition; their content is unchanged.
+    code, out, _ = run("build")
+    log = import_apkg(collection, sample / DECK)
+
+    assert code == 0
+    assert "0 changed, 8 unchanged" in out
+    assert collection.models.get(term.NOTE_TYPE.id)["mod"] > old_mod
+    assert (len(log.updated), len(log.conflicting)) == (0, 0)
+    assert [m["name"] for m in collection.models.all()].count("ankigen Term") == 1
