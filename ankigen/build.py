@@ -140,12 +140,31 @@ def build(cards_dir: Path, out_dir: Path, strict: bool = False) -> Result:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise AnkigenError(f"{out_dir}: cannot create the output folder: {e.strerror}") from None
+    _remove_abandoned_temp_files(out_dir)
     for deck in result.decks:
         if _same_bytes(deck.path, deck.data):
             continue
         _write_atomically(deck.path, deck.data)
         deck.written = True
     return result
+
+
+def _remove_abandoned_temp_files(out_dir: Path) -> None:
+    # A killed build leaves its temp file; one whose build is still running is left alone.
+    for tmp in out_dir.glob(".*.apkg.*.tmp"):
+        pid = tmp.name.split(".")[-3]
+        if pid.isdigit() and not _running(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -158,7 +177,9 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 def _write_atomically(path: Path, data: bytes) -> None:
     # A temp file in the same folder, then a rename: readers see the old deck or the new.
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+        )
     except OSError as e:
         raise AnkigenError(
             f"{path.parent}: cannot write to the output folder: {e.strerror}"

@@ -50,7 +50,7 @@ def test_strict_makes_warnings_errors_and_writes_nothing(project):
 
 
 def test_full_width_space_and_em_dash_in_inline_code(project):
-    _write(project, "docker\u3000ps", meaning="\"`docker ps —all` と同じ\"")
+    _write(project, "docker\u3000ps", meaning='"`docker ps —all` と同じ"')
     _, _, err = run("build")
     assert err.splitlines() == [
         "cards/lint.yaml:7:14: card 'l1' (command): 'command': command "
