@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,14 +20,15 @@ from ankigen.lint import lint
 from ankigen.load import load_file
 from ankigen.notes import Note
 from ankigen.package import IdAllocator, Memory, Snapshot, build_package, read_package
-from ankigen.validate import validate
+from ankigen.validate import COMBINED, validate
 
 CARD_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
 class Deck:
-    section: Section
+    """One .apkg file to write, and how it differs from the one already there."""
+
     path: Path
     data: bytes
     snapshot: Snapshot
@@ -96,9 +98,21 @@ def _read_previous(out_dir: Path, notices: list[str]) -> dict[Path, Snapshot]:
     return previous
 
 
-def plan(cards_dir: Path, out_dir: Path, strict: bool = False) -> Result:
+Progress = Callable[[int, int, Path], None]
+
+
+def plan(
+    cards_dir: Path,
+    out_dir: Path,
+    strict: bool = False,
+    combined: bool = False,
+    progress: Progress | None = None,
+) -> Result:
     """Everything a build would write, in memory."""
     sections, warnings = load_sections(cards_dir, strict)
+    packages = {out_dir / f"{s.id}.apkg": [s] for s in sections}
+    if combined:
+        packages = {out_dir / f"{COMBINED}.apkg": sections}
     notices: list[str] = []
     previous = _read_previous(out_dir, notices)
     memory = Memory()
@@ -107,14 +121,17 @@ def plan(cards_dir: Path, out_dir: Path, strict: bool = False) -> Result:
     now = clock()
     ids = IdAllocator(memory, now)
     decks = []
-    for section in sections:
-        path = out_dir / f"{section.id}.apkg"
-        data, snapshot = build_package(section.deck, generate(section), memory, now, ids)
-        decks.append(Deck(section, path, data, snapshot, previous.get(path)))
+    for done, (path, members) in enumerate(packages.items(), start=1):
+        if progress:
+            progress(done, len(packages), path)
+        contents = [(s.deck, generate(s)) for s in members]
+        data, snapshot = build_package(contents, memory, now, ids)
+        decks.append(Deck(path, data, snapshot, previous.get(path)))
     built = {guid for deck in decks for guid in deck.snapshot.notes}
     for deck in decks:
         _count_changes(deck, memory, built)
-    for path in previous.keys() - {deck.path for deck in decks}:
+    ours = {out_dir / f"{s.id}.apkg" for s in sections} | {out_dir / f"{COMBINED}.apkg"}
+    for path in previous.keys() - ours:
         notices.append(f"{path}: no card file makes this deck any more (left as it is)")
     return Result(decks, warnings, sorted(notices))
 
@@ -134,8 +151,14 @@ def _count_changes(deck: Deck, memory: Memory, built: set[str]) -> None:
         )
 
 
-def build(cards_dir: Path, out_dir: Path, strict: bool = False) -> Result:
-    result = plan(cards_dir, out_dir, strict)
+def build(
+    cards_dir: Path,
+    out_dir: Path,
+    strict: bool = False,
+    combined: bool = False,
+    progress: Progress | None = None,
+) -> Result:
+    result = plan(cards_dir, out_dir, strict, combined, progress)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -198,14 +221,16 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def check(cards_dir: Path, out_dir: Path, strict: bool = False) -> tuple[Result, list[str]]:
+def check(
+    cards_dir: Path, out_dir: Path, strict: bool = False, combined: bool = False
+) -> tuple[Result, list[str]]:
     """What is stale or missing in `out_dir`, compared as Anki would import it."""
-    result = plan(cards_dir, out_dir, strict)
+    result = plan(cards_dir, out_dir, strict, combined)
     stale = []
     for deck in result.decks:
         if deck.previous is None:
             stale.append(f"{deck.path}: missing")
         elif deck.previous.importable() != deck.snapshot.importable():
             stale.append(f"{deck.path}: stale (cards changed since it was built)")
-    stale += [notice for notice in result.notices]
+    stale += result.notices
     return result, stale

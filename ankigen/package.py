@@ -65,9 +65,14 @@ class Memory:
     note_types: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def remember(self, snapshot: Snapshot) -> None:
-        self.notes.update(snapshot.notes)
+        # The same note can be in a section deck and in a combined one: the newest counts.
+        for guid, row in snapshot.notes.items():
+            if guid not in self.notes or self.notes[guid].mod < row.mod:
+                self.notes[guid] = row
         self.cards.update(snapshot.cards)
-        self.note_types.update(snapshot.note_types)
+        for type_id, note_type in snapshot.note_types.items():
+            if type_id not in self.note_types or self.note_types[type_id]["mod"] < note_type["mod"]:
+                self.note_types[type_id] = note_type
 
 
 class IdAllocator:
@@ -104,55 +109,57 @@ def _stable_json(note_type_json: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_package(
-    deck_name: str, notes: list[Note], memory: Memory, clock: int, ids: IdAllocator
+    decks: list[tuple[str, list[Note]]], memory: Memory, clock: int, ids: IdAllocator
 ) -> tuple[bytes, Snapshot]:
-    """The .apkg for one deck, and the snapshot of what it holds."""
-    deck = genanki.Deck(deck_id(deck_name), deck_name)
-    models = {n.note_type.id: _model(n.note_type) for n in notes}
+    """The .apkg holding these decks (name, notes), and the snapshot of what it holds."""
+    snapshot = Snapshot(decks=sorted(name for name, _ in decks))
+    models = {n.note_type.id: _model(n.note_type) for _, notes in decks for n in notes}
     planned: list[tuple[genanki.Note, NoteRow, list[int]]] = []
-    snapshot = Snapshot(decks=[deck_name])
-    for position, note in enumerate(notes):
-        gnote = genanki.Note(
-            model=models[note.note_type.id],
-            fields=list(note.fields),
-            tags=list(note.tags),
-            guid=note.guid,
-            due=position,  # new cards come in the order they are written
-        )
-        deck.add_note(gnote)
-        before = memory.notes.get(note.guid)
-        row = NoteRow(
-            id=before.id if before else ids.take(),
-            guid=note.guid,
-            note_type_id=note.note_type.id,
-            mod=0,
-            fields=note.fields,
-            tags=note.tags,
-        )
-        if before is not None and before.content() == row.content():
-            mod = before.mod
-        else:
-            # Anki updates a note only when the incoming mtime is newer than its own.
-            mod = max(clock, before.mod + 1) if before else clock
-        row = NoteRow(row.id, row.guid, row.note_type_id, mod, row.fields, row.tags)
-        card_ids = []
-        for card in gnote.cards:
-            card_id = memory.cards.get((note.guid, card.ord)) or ids.take()
-            card_ids.append(card_id)
-            snapshot.cards[note.guid, card.ord] = card_id
-        snapshot.notes[note.guid] = row
-        planned.append((gnote, row, card_ids))
+    genanki_decks = []
+    for deck_name, notes in decks:
+        deck = genanki.Deck(deck_id(deck_name), deck_name)
+        genanki_decks.append(deck)
+        for position, note in enumerate(notes):
+            gnote = genanki.Note(
+                model=models[note.note_type.id],
+                fields=list(note.fields),
+                tags=list(note.tags),
+                guid=note.guid,
+                due=position,  # new cards come in the order they are written
+            )
+            deck.add_note(gnote)
+            row = _plan_note(note, memory.notes.get(note.guid), clock, ids)
+            card_ids = []
+            for card in gnote.cards:
+                card_id = memory.cards.get((note.guid, card.ord)) or ids.take()
+                card_ids.append(card_id)
+                snapshot.cards[note.guid, card.ord] = card_id
+            snapshot.notes[note.guid] = row
+            planned.append((gnote, row, card_ids))
 
     for model in models.values():
-        stable = _stable_json(model.to_json(0, deck.deck_id))
-        before_type = memory.note_types.get(model.model_id)
-        if before_type is not None and _stable_json(before_type) == stable:
-            mod = before_type["mod"]
+        stable = _stable_json(model.to_json(0, None))
+        before = memory.note_types.get(model.model_id)
+        if before is not None and _stable_json(before) == stable:
+            mod = before["mod"]
         else:
-            mod = max([clock, *([before_type["mod"] + 1] if before_type else [])])
+            mod = max(clock, before["mod"] + 1) if before else clock
         snapshot.note_types[model.model_id] = {**stable, "mod": mod}
 
-    return _write(genanki.Package(deck), planned, snapshot), snapshot
+    return _write(genanki.Package(genanki_decks), planned, snapshot), snapshot
+
+
+def _plan_note(note: Note, before: NoteRow | None, clock: int, ids: IdAllocator) -> NoteRow:
+    content = (note.note_type.id, note.fields, note.tags)
+    if before is None:
+        mod = clock
+    elif before.content() == content:
+        mod = before.mod
+    else:
+        # Anki updates a note only when the incoming mtime is newer than its own.
+        mod = max(clock, before.mod + 1)
+    note_id = before.id if before else ids.take()
+    return NoteRow(note_id, note.guid, note.note_type.id, mod, note.fields, note.tags)
 
 
 def _id_sequence(planned: list[tuple[genanki.Note, NoteRow, list[int]]]) -> Iterator[int]:
@@ -232,3 +239,11 @@ def read_package(data: bytes) -> Snapshot:
         raise ValueError(f"not an ankigen .apkg ({e})") from e
     finally:
         db.close()
+
+
+def card_count(notes: list[Note]) -> int:
+    """How many Anki cards these notes make (as genanki decides, so as the .apkg holds)."""
+    models = {n.note_type.id: _model(n.note_type) for n in notes}
+    return sum(
+        len(genanki.Note(model=models[n.note_type.id], fields=list(n.fields)).cards) for n in notes
+    )

@@ -46,19 +46,23 @@ def describe(value: Any) -> str:
 class Field:
     required = True
     default: Any = None
-    doc = ""
 
     def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> Any:
+        raise NotImplementedError
+
+    def json_schema(self) -> dict[str, Any]:
+        """The same rule for editors (JSON Schema), as far as JSON Schema can say it."""
         raise NotImplementedError
 
 
 class Text(Field):
     """Plain text, never empty."""
 
-    doc = "text"
-
     def __init__(self, required: bool = True) -> None:
         self.required = required
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"\S"}
 
     def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> str | None:
         if not isinstance(value, str):
@@ -73,7 +77,8 @@ class Text(Field):
 class Slug(Text):
     """A stable identifier: lowercase letters, digits and single hyphens."""
 
-    doc = "slug"
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": SLUG_RE.pattern}
 
     def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> str | None:
         text = super().check(value, loc, key, ctx)
@@ -86,7 +91,9 @@ class Slug(Text):
 
 
 class DeckName(Text):
-    doc = "deck name"
+    def json_schema(self) -> dict[str, Any]:
+        # No empty part between "::" separators, as check() says.
+        return {"type": "string", "pattern": r"^(?!\s*::)(?!.*::\s*::)(?!.*::\s*$).*\S"}
 
     def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> str | None:
         text = super().check(value, loc, key, ctx)
@@ -97,11 +104,12 @@ class DeckName(Text):
 
 
 class Flag(Field):
-    doc = "true or false"
-
     def __init__(self, default: bool = False) -> None:
         self.required = False
         self.default = default
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "boolean", "default": self.default}
 
     def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> bool | None:
         if not isinstance(value, bool):
@@ -113,11 +121,13 @@ class Flag(Field):
 class Tags(Field):
     """Anki tags: a list of words without spaces."""
 
-    doc = "list of tags"
     required = False
 
     def __init__(self) -> None:
         self.default: list[str] = []
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string", "pattern": r"^\s*\S+\s*$"}}
 
     def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> list[str] | None:
         if not isinstance(value, Sequence):
@@ -135,10 +145,11 @@ class Tags(Field):
 
 
 class TextList(Field):
-    doc = "list of text"
-
     def __init__(self, min_items: int = 1) -> None:
         self.min_items = min_items
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "array", "minItems": self.min_items, "items": Text().json_schema()}
 
     def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> list[str] | None:
         if not isinstance(value, Sequence):
@@ -164,7 +175,9 @@ class Header:
 class Headers(Field):
     """Table rows or columns: a list of {key, label} with unique keys."""
 
-    doc = "list of {key, label}"
+    def json_schema(self) -> dict[str, Any]:
+        fields: dict[str, Field] = {"key": Slug(), "label": Text()}
+        return {"type": "array", "minItems": 1, "items": mapping_schema(fields)}
 
     def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> list[Header] | None:
         if not isinstance(value, Sequence) or not value:
@@ -190,7 +203,9 @@ class Headers(Field):
 class TableCells(Field):
     """row key -> column key -> text. The table kind checks the shape against its headers."""
 
-    doc = "mapping of row key to mapping of column key to text"
+    def json_schema(self) -> dict[str, Any]:
+        row = {"type": "object", "additionalProperties": Text().json_schema()}
+        return {"type": "object", "additionalProperties": row}
 
     def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> Any:
         if not isinstance(value, Mapping):
@@ -245,3 +260,12 @@ def check_mapping(
             ok = False
         result[key] = checked
     return result if ok else None
+
+
+def mapping_schema(fields: dict[str, Field]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {key: field.json_schema() for key, field in fields.items()},
+        "required": [key for key, field in fields.items() if field.required],
+        "additionalProperties": False,
+    }

@@ -17,12 +17,16 @@ from ankigen.schema import (
     Text,
     check_mapping,
     describe,
+    mapping_schema,
     unknown_key_message,
 )
 
+COMBINED = "combined"  # the file name of `build --combined`
+
 
 class CardList(Field):
-    doc = "list of cards"
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": {"oneOf": [_card_schema(kind) for kind in KINDS]}}
 
     def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> Sequence | None:
         if not isinstance(value, Sequence):
@@ -46,6 +50,21 @@ CARD_FIELDS: dict[str, Field] = {
     "note": Text(required=False),
     "tags": Tags(),
 }
+
+
+def card_file_schema() -> dict[str, Any]:
+    """JSON Schema of a card file, for editors; made from the definitions the validator uses."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ankigen card file (one section)",
+        **mapping_schema(SECTION_FIELDS),
+    }
+
+
+def _card_schema(kind_name: str) -> dict[str, Any]:
+    schema = mapping_schema({**CARD_FIELDS, **KINDS[kind_name].fields})
+    schema["properties"]["kind"] = {"const": kind_name}
+    return {"title": kind_name, **schema}
 
 
 def validate(files: list[tuple[str, Any]], problems: Problems) -> list[Section]:
@@ -93,6 +112,11 @@ def _section(
         _card(item, loc, index, section_tags, problems, card_ids)
         for index, (item, loc) in enumerate(zip(raw_cards, raw_cards.item_locs, strict=True), 1)
     ]
+    if header is not None and header["id"] == COMBINED:
+        problems.add(
+            data.value_locs["id"], f"section id '{COMBINED}' is reserved for build --combined"
+        )
+        return None
     if header is None or None in cards:
         return None
     return Section(

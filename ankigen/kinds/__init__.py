@@ -22,6 +22,8 @@ class Kind:
     fields: dict[str, Field]
     note_type: NoteType
     generate: Callable[[Card], list[Note]]
+    # One card of this kind as YAML, for `ankigen new`; {section} is the new section's id.
+    example: str
     # Checks across keys once each key is valid (a table's cells against its rows and
     # columns); returns the values to keep, or None after reporting what is wrong.
     finish: Callable[[dict[str, Any], Context], dict[str, Any] | None] | None = None

@@ -37,9 +37,19 @@ def generate(card: Card) -> list[Note]:
     return [Note(note_guid(card.id), NOTE_TYPE, (text, text_html(card.note or "")), card.tags)]
 
 
+EXAMPLE = """\
+  - id: {section}-container-merits
+    kind: cloze
+    prompt: コンテナ型のメリット
+    items:
+      - 軽量で起動が速い
+      - 環境を配布しやすい
+"""
+
 KIND = Kind(
     name="cloze",
     fields={"prompt": Text(), "items": TextList(min_items=2)},
     note_type=NOTE_TYPE,
     generate=generate,
+    example=EXAMPLE,
 )

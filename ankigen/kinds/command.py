@@ -34,9 +34,18 @@ def generate(card: Card) -> list[Note]:
     return [Note(note_guid(card.id), NOTE_TYPE, fields, card.tags)]
 
 
+EXAMPLE = """\
+  - id: {section}-vagrant-init
+    kind: command
+    command: vagrant init <box名>
+    meaning: Vagrantfile を作成する
+    note: 答えの側に表示される補足
+"""
+
 KIND = Kind(
     name="command",
     fields={"command": Text(), "meaning": Text()},
     note_type=NOTE_TYPE,
     generate=generate,
+    example=EXAMPLE,
 )

@@ -111,10 +111,25 @@ def generate(card: Card) -> list[Note]:
     return notes
 
 
+EXAMPLE = """\
+  - id: {section}-network-modes
+    kind: table
+    title: ネットワークモードと通信可否
+    rows:
+      - {{key: nat, label: NAT}}
+      - {{key: bridged, label: ブリッジアダプター}}
+    columns:
+      - {{key: host-to-guest, label: ホストOS → ゲストOS}}
+    cells:
+      nat: {{host-to-guest: ポートフォワーディング設定時のみ}}
+      bridged: {{host-to-guest: "○"}}
+"""
+
 KIND = Kind(
     name="table",
     fields={"title": Text(), "rows": Headers(), "columns": Headers(), "cells": TableCells()},
     note_type=NOTE_TYPE,
     generate=generate,
+    example=EXAMPLE,
     finish=finish,
 )

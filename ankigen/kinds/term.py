@@ -39,9 +39,18 @@ def generate(card: Card) -> list[Note]:
     return [Note(note_guid(card.id), NOTE_TYPE, fields, card.tags)]
 
 
+EXAMPLE = """\
+  - id: {section}-hypervisor
+    kind: term
+    term: ハイパーバイザ
+    meaning: 仮想マシンを作成・実行するソフトウェア
+    reverse: true  # also ask meaning -> term
+"""
+
 KIND = Kind(
     name="term",
     fields={"term": Text(), "meaning": Text(), "reverse": Flag(default=False)},
     note_type=NOTE_TYPE,
     generate=generate,
+    example=EXAMPLE,
 )
