@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ankigen.errors import Loc
+from ankigen.media import Media
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,8 @@ class Card:
     kind: str
     values: dict[str, Any]  # the kind's own keys, checked
     note: str | None
+    image: Media | None
+    image_side: str  # "back" or "front"
     tags: tuple[str, ...]  # section tags + kind tag + the card's own
     loc: Loc
     value_locs: dict[str, Loc] = field(repr=False)

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import genanki
 
+from ankigen.cards import Card
+from ankigen.media import Media
+
 CSS = (Path(__file__).parent / "card.css").read_text(encoding="utf-8")
 
 
@@ -38,9 +41,29 @@ class Note:
     note_type: NoteType
     fields: tuple[str, ...]  # HTML, in the note type's field order
     tags: tuple[str, ...]
+    media: tuple[Media, ...] = ()
 
 
 def note_guid(*stable_ids: str) -> str:
     """A note's identity comes from the ids the user gave it, never from its text, so
     editing a card updates the learner's note instead of making a new one."""
     return str(genanki.guid_for("ankigen", *stable_ids))
+
+
+NOTE_BLOCK = '{{#Note}}<div class="note">{{Note}}</div>{{/Note}}'
+
+# Every note type ends with these two fields, so any kind of card can show an image.
+IMAGE_FIELDS = ("FrontImage", "BackImage")
+FRONT_IMAGE = '{{#FrontImage}}<div class="image">{{FrontImage}}</div>{{/FrontImage}}'
+BACK_IMAGE = '{{#BackImage}}<div class="image">{{BackImage}}</div>{{/BackImage}}'
+
+
+def image_fields(card: Card) -> tuple[str, str]:
+    if card.image is None:
+        return ("", "")
+    img = f'<img src="{card.image.name}" alt="">'
+    return (img, "") if card.image_side == "front" else ("", img)
+
+
+def media_of(card: Card) -> tuple[Media, ...]:
+    return (card.image,) if card.image else ()

@@ -47,13 +47,14 @@ class Snapshot:
     note_types: dict[int, dict[str, Any]] = field(default_factory=dict)
     notes: dict[str, NoteRow] = field(default_factory=dict)
     cards: dict[tuple[str, int], int] = field(default_factory=dict)
+    media: dict[str, str] = field(default_factory=dict)  # file name -> sha256 of its bytes
 
     def importable(self) -> tuple[Any, ...]:
         """The parts that matter to an import: ids of rows are the package's own business."""
         notes = sorted(
             (n.guid, n.note_type_id, n.mod, n.fields, n.tags) for n in self.notes.values()
         )
-        return (sorted(self.decks), self.note_types, notes, sorted(self.cards))
+        return (sorted(self.decks), self.note_types, notes, sorted(self.cards), self.media)
 
 
 @dataclass
@@ -146,7 +147,11 @@ def build_package(
             mod = max(clock, before["mod"] + 1) if before else clock
         snapshot.note_types[model.model_id] = {**stable, "mod": mod}
 
-    return _write(genanki.Package(genanki_decks), planned, snapshot), snapshot
+    media = {m.name: m.data for _, notes in decks for n in notes for m in n.media}
+    snapshot.media = {
+        name: hashlib.sha256(data).hexdigest() for name, data in sorted(media.items())
+    }
+    return _write(genanki.Package(genanki_decks), planned, snapshot, media), snapshot
 
 
 def _plan_note(note: Note, before: NoteRow | None, clock: int, ids: IdAllocator) -> NoteRow:
@@ -173,6 +178,7 @@ def _write(
     package: genanki.Package,
     planned: list[tuple[genanki.Note, NoteRow, list[int]]],
     snapshot: Snapshot,
+    media: dict[str, bytes],
 ) -> bytes:
     db = sqlite3.connect(":memory:")
     try:
@@ -190,7 +196,11 @@ def _write(
         collection = db.serialize()
     finally:
         db.close()
-    return _zip({"collection.anki2": collection, "media": b"{}"})
+    # The .apkg media layout: entry "0", "1", ... and a "media" map from entry to file name.
+    names = sorted(media)
+    index = json.dumps({str(i): name for i, name in enumerate(names)}).encode()
+    files = {str(i): media[name] for i, name in enumerate(names)}
+    return _zip({"collection.anki2": collection, "media": index, **files})
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:
@@ -210,13 +220,18 @@ def read_package(data: bytes) -> Snapshot:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             collection = archive.read("collection.anki2")
-    except (zipfile.BadZipFile, KeyError) as e:
+            index = json.loads(archive.read("media") or b"{}")
+            media = {
+                name: hashlib.sha256(archive.read(entry)).hexdigest()
+                for entry, name in index.items()
+            }
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:
         raise ValueError(f"not an ankigen .apkg ({e})") from e
     db = sqlite3.connect(":memory:")
     try:
         db.deserialize(collection)
         (decks_json, models_json) = db.execute("SELECT decks, models FROM col").fetchone()
-        snapshot = Snapshot()
+        snapshot = Snapshot(media=dict(sorted(media.items())))
         snapshot.decks = sorted(
             d["name"] for d in json.loads(decks_json).values() if str(d["id"]) != "1"
         )

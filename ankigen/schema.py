@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ankigen.errors import Loc, Problems
 from ankigen.load import Mapping, Sequence
+from ankigen.media import IMAGE_TYPES, Media, read_image
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -22,6 +24,7 @@ class Context:
 
     problems: Problems
     prefix: str  # e.g. "card 'docker-ps' (command): "
+    card_dir: Path | None = None  # the card file's folder: image paths are relative to it
 
     def error(self, loc: Loc, key: str, message: str) -> None:
         self.problems.add(loc, f"{self.prefix}'{key}': {message}")
@@ -116,6 +119,44 @@ class Flag(Field):
             ctx.error(loc, key, f"expected true or false, got {describe(value)}")
             return None
         return value
+
+
+class Choice(Field):
+    def __init__(self, *options: str) -> None:
+        self.required = False
+        self.options = options
+        self.default = options[0]
+
+    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> str | None:
+        if value not in self.options:
+            choices = " or ".join(self.options)
+            ctx.error(loc, key, f"expected {choices}, got {describe(value)}")
+            return None
+        return str(value)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"enum": list(self.options), "default": self.default}
+
+
+class Image(Field):
+    """An image file, relative to the card file, that must stay inside the cards folder."""
+
+    required = False
+
+    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> Media | None:
+        path = Text().check(value, loc, key, ctx)
+        if path is None:
+            return None
+        assert ctx.card_dir is not None
+        image = read_image(ctx.card_dir / path, ctx.card_dir)
+        if isinstance(image, str):
+            ctx.error(loc, key, f"'{path}' {image}")
+            return None
+        return image
+
+    def json_schema(self) -> dict[str, Any]:
+        suffixes = "|".join(t[1:] + "|" + t[1:].upper() for t in sorted(IMAGE_TYPES))
+        return {"type": "string", "pattern": rf"\.({suffixes})$"}
 
 
 class Tags(Field):

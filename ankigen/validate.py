@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ankigen.cards import Card, Section
@@ -9,9 +10,11 @@ from ankigen.errors import Loc, Problems
 from ankigen.kinds import KINDS
 from ankigen.load import BROKEN, Mapping, Sequence
 from ankigen.schema import (
+    Choice,
     Context,
     DeckName,
     Field,
+    Image,
     Slug,
     Tags,
     Text,
@@ -49,6 +52,9 @@ CARD_FIELDS: dict[str, Field] = {
     "kind": Text(),
     "note": Text(required=False),
     "tags": Tags(),
+    "image": Image(),
+    # The answer side by default; the front where the card asks about the picture.
+    "image_side": Choice("back", "front"),
 }
 
 
@@ -143,14 +149,14 @@ def _card(
     name = f"card '{card_id}'" if isinstance(card_id, str) and card_id.strip() else f"card {index}"
     kind_name = raw.get("kind")
     if not isinstance(kind_name, str) or not kind_name.strip():
-        check_mapping(raw, loc, CARD_FIELDS, Context(problems, f"{name}: "))
+        check_mapping(raw, loc, CARD_FIELDS, Context(problems, f"{name}: ", Path(loc.path).parent))
         return None
     kind = KINDS.get(kind_name.strip())
     if kind is None:
         message = unknown_key_message(kind_name, list(KINDS)).replace("unknown key", "unknown kind")
         problems.add(raw.value_locs["kind"], f"{name}: {message}")
         return None
-    ctx = Context(problems, f"{name} ({kind.name}): ")
+    ctx = Context(problems, f"{name} ({kind.name}): ", card_dir=Path(loc.path).parent)
     values = check_mapping(raw, loc, {**CARD_FIELDS, **kind.fields}, ctx)
     if values is not None and kind.finish is not None:
         values = kind.finish(values, ctx)
@@ -166,6 +172,8 @@ def _card(
         id=values.pop("id"),
         kind=kind.name,
         note=values.pop("note"),
+        image=values.pop("image"),
+        image_side=values.pop("image_side"),
         tags=tuple(tags),
         values={k: v for k, v in values.items() if k != "kind"},
         loc=loc,

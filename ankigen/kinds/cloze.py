@@ -5,19 +5,30 @@ from __future__ import annotations
 from ankigen.cards import Card
 from ankigen.kinds import Kind
 from ankigen.markup import text_html
-from ankigen.notes import Note, NoteType, Template, note_guid
+from ankigen.notes import (
+    BACK_IMAGE,
+    FRONT_IMAGE,
+    IMAGE_FIELDS,
+    NOTE_BLOCK,
+    Note,
+    NoteType,
+    Template,
+    image_fields,
+    media_of,
+    note_guid,
+)
 from ankigen.schema import Text, TextList
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
     id=1286995044,
     name="ankigen Cloze list",
-    fields=("Text", "Note"),
+    fields=("Text", "Note", *IMAGE_FIELDS),
     templates=(
         Template(
             "Cloze",
-            "{{cloze:Text}}",
-            '{{cloze:Text}}{{#Note}}<div class="note">{{Note}}</div>{{/Note}}',
+            "{{cloze:Text}}" + FRONT_IMAGE,
+            "{{cloze:Text}}" + FRONT_IMAGE + BACK_IMAGE + NOTE_BLOCK,
         ),
     ),
     cloze=True,
@@ -34,7 +45,8 @@ def generate(card: Card) -> list[Note]:
         f"<li>{_deletion(n, item)}</li>" for n, item in enumerate(card["items"], start=1)
     )
     text = f'<div class="prompt">{text_html(card["prompt"])}</div><ul class="items">{items}</ul>'
-    return [Note(note_guid(card.id), NOTE_TYPE, (text, text_html(card.note or "")), card.tags)]
+    fields = (text, text_html(card.note or ""), *image_fields(card))
+    return [Note(note_guid(card.id), NOTE_TYPE, fields, card.tags, media_of(card))]
 
 
 EXAMPLE = """\

@@ -8,21 +8,32 @@ from ankigen.cards import Card
 from ankigen.kinds import Kind
 from ankigen.load import Mapping
 from ankigen.markup import text_html
-from ankigen.notes import Note, NoteType, Template, note_guid
+from ankigen.notes import (
+    BACK_IMAGE,
+    FRONT_IMAGE,
+    IMAGE_FIELDS,
+    NOTE_BLOCK,
+    Note,
+    NoteType,
+    Template,
+    image_fields,
+    media_of,
+    note_guid,
+)
 from ankigen.schema import Context, Header, Headers, TableCells, Text, describe
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
     id=1225261836,
     name="ankigen Table cell",
-    fields=("Table", "Row", "Column", "Value", "Grid", "Note"),
+    fields=("Table", "Row", "Column", "Value", "Grid", "Note", *IMAGE_FIELDS),
     templates=(
         Template(
             "Cell",
-            '<div class="context">{{Table}}</div><div class="prompt">{{Row}} × {{Column}}</div>',
+            '<div class="context">{{Table}}</div><div class="prompt">{{Row}} × {{Column}}</div>'
+            + FRONT_IMAGE,
             '{{FrontSide}}<hr id="answer"><div class="answer">{{Value}}</div>'
-            '<div class="grid">{{Grid}}</div>'
-            '{{#Note}}<div class="note">{{Note}}</div>{{/Note}}',
+            '<div class="grid">{{Grid}}</div>' + BACK_IMAGE + NOTE_BLOCK,
         ),
     ),
 )
@@ -105,9 +116,10 @@ def generate(card: Card) -> list[Note]:
                 text_html(card["cells"][row.key, column.key]),
                 _grid_html(card, (row.key, column.key)),
                 text_html(card.note or ""),
+                *image_fields(card),
             )
             guid = note_guid(card.id, row.key, column.key)
-            notes.append(Note(guid, NOTE_TYPE, fields, card.tags))
+            notes.append(Note(guid, NOTE_TYPE, fields, card.tags, media_of(card)))
     return notes
 
 
