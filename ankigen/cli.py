@@ -209,6 +209,29 @@ def schema() -> None:
 
 
 @app.command()
+def preview(
+    cards: CardsOption = Path("cards"),
+    out: OutOption = Path("decks"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path(
+        "preview.html"
+    ),
+) -> None:
+    """Write one HTML page with every card's front and back, as Anki renders them."""
+    from ankigen.errors import AnkigenError
+    from ankigen.preview import render_preview
+
+    try:
+        page = render_preview(cards, out)
+        output.write_text(page, encoding="utf-8")
+    except AnkigenError as e:
+        raise _fail(e) from None
+    except OSError as e:
+        typer.echo(f"{output}: cannot write: {e.strerror}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{output}: written; open it in a browser (add #night for night mode)")
+
+
+@app.command()
 def new(
     section: Annotated[str, typer.Argument(help="The new section's id, e.g. kubernetes.")],
     cards: CardsOption = Path("cards"),

@@ -68,3 +68,19 @@ def test_readme_lists_every_deck_with_its_counts():
             len(snapshot.cards),
         )
     assert listed == actual
+
+
+def test_the_redrawn_diagrams_are_on_their_cards():
+    sections, _ = load_sections(REPO / "cards")
+    with_images = sorted(c.id for s in sections for c in s.cards if c.image)
+    assert with_images == [
+        "docker-vs-vm",
+        "vbox-network-modes",
+        "virt-container-type",
+        "virt-hosted-type",
+        "virt-hypervisor-type",
+    ]
+    media = {}
+    for apkg in (REPO / "decks").glob("*.apkg"):
+        media.update(read_package(apkg.read_bytes()).media)
+    assert len(media) == 5

@@ -1,0 +1,151 @@
+"""`ankigen preview`: every card face as Anki renders it, in one self-contained HTML page.
+
+The faces come from Anki's own template engine (the official `anki` package), applied to
+the decks a build would write, so the page shows what a learner will see, not our guess
+of it. Media are inlined as data URLs, so the file works when mailed to a phone.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import mimetypes
+import re
+import tempfile
+from pathlib import Path
+
+from ankigen.build import plan
+from ankigen.errors import AnkigenError
+
+_PAGE_CSS = """
+body { margin: 0; background: #e9e9ee; }
+body.night { background: #111; color: #eee; }
+header { padding: 12px; font: 16px system-ui, sans-serif; }
+h2 { font: 600 18px system-ui, sans-serif; padding: 0 12px; margin: 24px 0 8px; }
+.face { margin: 12px 0; }
+.face > .label { font: 16px system-ui, sans-serif; color: #444; padding: 0 12px; }
+body.night .face > .label { color: #bbb; }
+.face > .card { padding-top: 12px; padding-bottom: 12px; }
+body.only .face:not(.shown), body.only h2 { display: none; }
+"""
+
+# Hash switches so a browser (or a test) can open the page in a given state:
+# #night for night mode, #face-12 to show one face alone.
+_PAGE_SCRIPT = """
+function applyHash() {
+  const hash = location.hash.slice(1).split(",");
+  const night = hash.includes("night");
+  document.body.classList.toggle("night", night);
+  for (const card of document.querySelectorAll(".face > .card")) {
+    card.classList.toggle("nightMode", night);
+    card.classList.toggle("night_mode", night);
+  }
+  const only = hash.find(h => h.startsWith("face-"));
+  document.body.classList.toggle("only", Boolean(only));
+  for (const face of document.querySelectorAll(".face")) {
+    face.classList.toggle("shown", face.id === only);
+  }
+}
+window.addEventListener("hashchange", applyHash);
+document.addEventListener("DOMContentLoaded", () => {
+  applyHash();
+  document.getElementById("night").addEventListener("click", () => {
+    const hash = location.hash.slice(1).split(",").filter(Boolean);
+    const i = hash.indexOf("night");
+    if (i >= 0) hash.splice(i, 1); else hash.push("night");
+    location.hash = hash.join(",");
+  });
+});
+"""
+
+
+def render_preview(cards_dir: Path, out_dir: Path) -> str:
+    try:
+        from anki.collection import (
+            Collection,
+            ImportAnkiPackageOptions,
+            ImportAnkiPackageRequest,
+        )
+    except ImportError:
+        raise AnkigenError(
+            "ankigen preview renders cards with the official anki package: "
+            "pip install 'ankigen[preview]'"
+        ) from None
+
+    result = plan(cards_dir, out_dir)
+    with tempfile.TemporaryDirectory(prefix="ankigen-preview-") as tmp:
+        col = Collection(str(Path(tmp) / "collection.anki2"))
+        try:
+            for i, deck in enumerate(result.decks):
+                apkg = Path(tmp) / f"{i}.apkg"
+                apkg.write_bytes(deck.data)
+                request = ImportAnkiPackageRequest(
+                    package_path=str(apkg), options=ImportAnkiPackageOptions()
+                )
+                col.import_anki_package(request)
+            col.models._clear_cache()
+            media = _data_urls(Path(col.media.dir()))
+            body, styles = _faces(col, media)
+        finally:
+            col.close()
+    return (
+        '<!doctype html>\n<html lang="ja"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>ankigen preview</title>"
+        f"<style>{''.join(styles)}{_PAGE_CSS}</style><script>{_PAGE_SCRIPT}</script>"
+        '</head><body><header><button id="night" type="button">night mode</button> '
+        f"{sum(part.startswith('<section') for part in body)} card faces, "
+        "rendered by Anki</header>\n" + "\n".join(body) + "\n</body></html>\n"
+    )
+
+
+def _data_urls(media_dir: Path) -> dict[str, str]:
+    urls = {}
+    for path in media_dir.iterdir():
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        urls[path.name] = f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+    return urls
+
+
+def _faces(col, media: dict[str, str]) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+    body: list[str] = []
+    styles: dict[int, str] = {}
+    for deck in sorted(col.decks.all_names_and_ids(), key=lambda d: d.name):
+        cards = [col.get_card(cid) for cid in col.find_cards(f"did:{deck.id}")]
+        if not cards:
+            continue
+        body.append(f"<h2>{html.escape(deck.name)}</h2>")
+        for card in sorted(cards, key=lambda c: (c.due, c.nid, c.ord)):
+            note_type = card.note_type()
+            styles[note_type["id"]] = note_type["css"]
+            rendered = card.render_output()
+            expected = _type_answer_field(card, note_type)
+            for side, text in (("front", rendered.question_text), ("back", rendered.answer_text)):
+                text = _type_answer(col, text, expected, side)
+                text = re.sub(r'src="([^"]+)"', lambda m: f'src="{media.get(m[1], m[1])}"', text)
+                label = f"{note_type['name']} · {card.template()['name']} · {side}"
+                face_id = f"face-{len(body)}"
+                body.append(
+                    f'<section class="face" id="{face_id}"><div class="label">'
+                    f"{html.escape(label)} · #{face_id}</div>"
+                    f'<div class="card card{card.ord + 1}">{text}</div></section>'
+                )
+    return body, list(styles.values())
+
+
+def _type_answer_field(card, note_type) -> str | None:  # type: ignore[no-untyped-def]
+    match = re.search(r"\{\{type:(.+?)\}\}", card.template()["qfmt"])
+    return card.note()[match[1]] if match else None
+
+
+def _type_answer(col, text: str, expected: str | None, side: str) -> str:  # type: ignore[no-untyped-def]
+    # Anki's reviewer, not its template engine, fills in the type-in box: do as it does,
+    # with the correct answer typed on the back.
+    if expected is None:
+        return text
+    if side == "front":
+        box = '<input type="text" id="typeans" placeholder="コマンドを入力">'
+        return re.sub(r"\[\[type:.+?\]\]", box, text)
+    typed = html.unescape(re.sub(r"<[^>]+>", " ", expected))
+    comparison = col.compare_answer(expected, typed)
+    return re.sub(r"\[\[type:.+?\]\]", lambda _: comparison, text)
