@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ class Card:
     image_side: str  # "back" or "front"
     tags: tuple[str, ...]  # section tags + kind tag + the card's own
     loc: Loc
-    value_locs: dict[str, Loc] = field(repr=False)
+    value_locs: Mapping[str, Loc] = field(repr=False)
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, order=True)
-class Loc:
-    """Where a value was written: 1-based line and column, as editors count them."""
+class Loc(NamedTuple):
+    """Where a value was written: 1-based line and column, as editors count them.
+
+    A tuple, not a dataclass: the loader makes one for every value of every card."""
 
     path: str
     line: int
@@ -14,10 +15,6 @@ class Loc:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}"
-
-
-def file_loc(path: Path | str) -> Loc:
-    return Loc(str(path), 1, 1)
 
 
 @dataclass(frozen=True)

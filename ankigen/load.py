@@ -7,6 +7,8 @@ are refused so an alias bomb cannot expand.
 
 from __future__ import annotations
 
+from collections import abc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,27 +39,64 @@ class _Broken:
 BROKEN: Any = _Broken()
 
 
-class _AliasFound(Exception):
-    pass
+def _loc(path: str, mark: Any) -> Loc:
+    return Loc(path, mark.line + 1, mark.column + 1)
+
+
+# The parser's marks are kept and turned into a Loc only when a message needs one: a
+# card file has a location for every value, and almost none is ever printed.
+class _MarkLocs(abc.Mapping[str, Loc]):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.marks: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Loc:
+        return _loc(self.path, self.marks[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.marks)
+
+    def __len__(self) -> int:
+        return len(self.marks)
+
+
+class _MarkLocList(abc.Sequence[Loc]):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.marks: list[Any] = []
+
+    def __getitem__(self, index: int) -> Loc:  # type: ignore[override]
+        return _loc(self.path, self.marks[index])
+
+    def __len__(self) -> int:
+        return len(self.marks)
 
 
 class Mapping(dict[str, Any]):
     """A YAML mapping with the location of itself, its keys and its values."""
 
-    def __init__(self, loc: Loc) -> None:
+    def __init__(self, path: str, mark: Any) -> None:
         super().__init__()
-        self.loc = loc
-        self.key_locs: dict[str, Loc] = {}
-        self.value_locs: dict[str, Loc] = {}
+        self._mark = mark
+        self.key_locs = _MarkLocs(path)
+        self.value_locs = _MarkLocs(path)
+
+    @property
+    def loc(self) -> Loc:
+        return _loc(self.key_locs.path, self._mark)
 
 
 class Sequence(list[Any]):
     """A YAML sequence with the location of itself and of each item."""
 
-    def __init__(self, loc: Loc) -> None:
+    def __init__(self, path: str, mark: Any) -> None:
         super().__init__()
-        self.loc = loc
-        self.item_locs: list[Loc] = []
+        self._mark = mark
+        self.item_locs = _MarkLocList(path)
+
+    @property
+    def loc(self) -> Loc:
+        return _loc(self.item_locs.path, self._mark)
 
 
 def load_file(path: Path, display: str, problems: Problems) -> Any:
@@ -90,20 +129,14 @@ def load_file(path: Path, display: str, problems: Problems) -> Any:
 def parse(text: str, display: str, problems: Problems) -> Any:
     loader = _FastLoader(text)
     try:
-        node = loader.get_single_node()
+        return _Builder(loader, display, problems).document()
     except yaml.MarkedYAMLError:
         _report_syntax_error(text, display, problems)
         return BROKEN
+    except _Refused:
+        return BROKEN
     finally:
         loader.dispose()
-    if node is None:
-        return None
-    converter = _Converter(display, problems)
-    try:
-        value = converter.convert(node)
-    except _AliasFound:
-        return BROKEN
-    return BROKEN if converter.broken else value
 
 
 def _report_syntax_error(text: str, display: str, problems: Problems) -> None:
@@ -129,73 +162,129 @@ def _report_syntax_error(text: str, display: str, problems: Problems) -> None:
         loader.dispose()
 
 
-class _Converter:
-    def __init__(self, display: str, problems: Problems) -> None:
+class _Refused(Exception):
+    """The file uses YAML we do not read (the problem is already recorded)."""
+
+
+# A plain scalar starting with anything else is text whatever the YAML resolver says:
+# the resolver's implicit types (null, bool, int, float, timestamp) start with these.
+_MAYBE_NOT_TEXT = set("~nNyYtTfFoO-+.0123456789<=")
+_MAX_DEPTH = 64
+
+
+class _Builder:
+    """Python values with locations, straight from the parser's events.
+
+    Working from events rather than composed nodes skips the composer and the resolver
+    for all but a few scalars, and sees an alias where it is written, before anything
+    could expand it.
+    """
+
+    def __init__(self, loader: yaml.SafeLoader, display: str, problems: Problems) -> None:
+        self.loader = loader
         self.display = display
         self.problems = problems
-        self.seen: set[int] = set()
         self.broken = False
-        self.constructor = yaml.SafeLoader("")
 
-    def loc(self, node: yaml.Node) -> Loc:
-        return Loc(self.display, node.start_mark.line + 1, node.start_mark.column + 1)
+    def document(self) -> Any:
+        loader = self.loader
+        loader.get_event()  # stream start
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        loader.get_event()  # document start
+        value = self.value(loader.get_event(), 0)
+        loader.get_event()  # document end
+        if not loader.check_event(yaml.StreamEndEvent):
+            event = loader.get_event()
+            self.refuse(event.start_mark, "a card file holds one YAML document (found '---')")
+        return BROKEN if self.broken else value
 
-    def convert(self, node: yaml.Node) -> Any:
-        if id(node) in self.seen:
-            # The composer hands back the anchored node for every alias of it. Stop at the
-            # first: expanding them is how an alias bomb eats memory.
-            self.problems.add(
-                self.loc(node),
-                "YAML anchors and aliases are not supported; write the value out in full",
-            )
-            raise _AliasFound
-        self.seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node)
-        if isinstance(node, yaml.SequenceNode):
-            return self._sequence(node)
-        return self._scalar(node)
+    def loc(self, mark: Any) -> Loc:
+        return _loc(self.display, mark)
 
-    def _scalar(self, node: yaml.Node) -> Any:
-        if node.tag in _TEXT_TAGS:
-            return node.value
-        if node.tag in _SCALAR_TAGS:
-            return self.constructor.construct_object(node)
-        tag = node.tag.replace(_CORE, "!!")
+    def refuse(self, mark: Any, message: str) -> None:
+        self.problems.add(self.loc(mark), message)
+        raise _Refused
+
+    def value(self, event: yaml.Event, depth: int) -> Any:
+        if isinstance(event, yaml.ScalarEvent):
+            return self.scalar(event)
+        if depth > _MAX_DEPTH:
+            self.refuse(event.start_mark, f"nested more than {_MAX_DEPTH} levels deep")
+        if isinstance(event, yaml.MappingStartEvent):
+            self.check_tag(event, "map")
+            return self.mapping(event, depth + 1)
+        if isinstance(event, yaml.SequenceStartEvent):
+            self.check_tag(event, "seq")
+            return self.sequence(event, depth + 1)
+        # An alias: refused where it is written, before anything could expand it.
+        self.refuse(
+            event.start_mark,
+            "YAML anchors and aliases are not supported; write the value out in full",
+        )
+
+    def check_tag(self, event: Any, kind: str) -> None:
+        if event.tag is not None and event.tag not in ("!", _CORE + kind):
+            self.bad_tag(event)
+
+    def bad_tag(self, event: Any) -> None:
+        tag = event.tag.replace(_CORE, "!!")
         self.problems.add(
-            self.loc(node), f"YAML tag '{tag}' is not allowed; card files hold plain text"
+            self.loc(event.start_mark),
+            f"YAML tag '{tag}' is not allowed; card files hold plain text",
         )
         self.broken = True
+
+    def scalar(self, event: yaml.ScalarEvent) -> Any:
+        value = event.value
+        tag = event.tag
+        if tag is None or tag == "!":
+            plain = event.implicit[0]
+            if not plain or (value and value[0] not in _MAYBE_NOT_TEXT):
+                return value
+            tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
+        if tag in _TEXT_TAGS:
+            return value
+        if tag in _SCALAR_TAGS:
+            node = yaml.ScalarNode(tag, value)
+            return self.loader.construct_object(node)
+        self.bad_tag(event)
         return None
 
-    def _mapping(self, node: yaml.MappingNode) -> Mapping | None:
-        if node.tag != _CORE + "map":
-            return self._scalar(node)
-        result = Mapping(self.loc(node))
-        for key_node, value_node in node.value:
-            key = self.convert(key_node)
-            value = self.convert(value_node)
-            key_loc = self.loc(key_node)
+    def mapping(self, start: Any, depth: int) -> Mapping:
+        loader = self.loader
+        result = Mapping(self.display, start.start_mark)
+        key_marks = result.key_locs.marks
+        value_marks = result.value_locs.marks
+        while not loader.check_event(yaml.MappingEndEvent):
+            key_event = loader.get_event()
+            key = self.value(key_event, depth)
+            value_event = loader.peek_event()
+            value = self.value(loader.get_event(), depth)
             if not isinstance(key, str):
                 if key is not None:
-                    self.problems.add(key_loc, f"key {key!r} must be text")
+                    self.problems.add(self.loc(key_event.start_mark), f"key {key!r} must be text")
                 continue
-            if key in result.key_locs:
-                first = result.key_locs[key]
+            if key in key_marks:
+                first = key_marks[key].line + 1
                 self.problems.add(
-                    key_loc, f"duplicate key '{key}' (first defined at line {first.line})"
+                    self.loc(key_event.start_mark),
+                    f"duplicate key '{key}' (first defined at line {first})",
                 )
                 continue
             result[key] = value
-            result.key_locs[key] = key_loc
-            result.value_locs[key] = self.loc(value_node)
+            key_marks[key] = key_event.start_mark
+            value_marks[key] = value_event.start_mark
+        loader.get_event()
         return result
 
-    def _sequence(self, node: yaml.SequenceNode) -> Sequence | None:
-        if node.tag != _CORE + "seq":
-            return self._scalar(node)
-        result = Sequence(self.loc(node))
-        for item in node.value:
-            result.append(self.convert(item))
-            result.item_locs.append(self.loc(item))
+    def sequence(self, start: Any, depth: int) -> Sequence:
+        loader = self.loader
+        result = Sequence(self.display, start.start_mark)
+        marks = result.item_locs.marks
+        while not loader.check_event(yaml.SequenceEndEvent):
+            event = loader.get_event()
+            marks.append(event.start_mark)
+            result.append(self.value(event, depth))
+        loader.get_event()
         return result

@@ -12,6 +12,8 @@ import re
 
 _ANKI_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
+# Most card text has none of these and is its own HTML: skip the work for it.
+_SPECIAL = re.compile(r"[<>&{}\[\]`\r\n]")
 
 
 def escape(text: str) -> str:
@@ -24,9 +26,13 @@ def _lines(escaped: str) -> str:
 
 def text_html(text: str) -> str:
     """Prose: escaped, with `backticks` shown as inline code and newlines as line breaks."""
+    if not _SPECIAL.search(text):
+        return text
     return _lines(_INLINE_CODE.sub(r"<code>\1</code>", escape(text)))
 
 
 def code_html(text: str) -> str:
     """A command, exactly as typed: escaped, nothing interpreted."""
+    if not _SPECIAL.search(text):
+        return text
     return _lines(escape(text))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -73,26 +74,35 @@ def _card_schema(kind_name: str) -> dict[str, Any]:
     return {"title": kind_name, **schema}
 
 
-def validate(files: list[tuple[str, Any]], problems: Problems) -> list[Section]:
-    sections = []
-    card_ids: dict[str, Loc] = {}
-    section_ids: dict[str, Loc] = {}
-    decks: dict[str, Loc] = {}
-    for display, data in files:
-        section = _section(display, data, problems, card_ids)
+class Validator:
+    """Checks card files one at a time, remembering what must be unique across them."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        self.card_ids: dict[str, Loc] = {}
+        self.section_ids: dict[str, Loc] = {}
+        self.decks: dict[str, Loc] = {}
+
+    def section(self, display: str, data: Any) -> Section | None:
+        section = _section(display, data, self.problems, self.card_ids)
         if section is None:
-            continue
+            return None
         here = Loc(display, 1, 1)
-        if section.id in section_ids:
-            problems.add(
-                here, f"section id '{section.id}' is also used by {section_ids[section.id].path}"
-            )
-        if section.deck in decks:
-            problems.add(here, f"deck '{section.deck}' is also used by {decks[section.deck].path}")
-        section_ids.setdefault(section.id, here)
-        decks.setdefault(section.deck, here)
-        sections.append(section)
-    return sections
+        if section.id in self.section_ids:
+            other = self.section_ids[section.id].path
+            self.problems.add(here, f"section id '{section.id}' is also used by {other}")
+        if section.deck in self.decks:
+            other = self.decks[section.deck].path
+            self.problems.add(here, f"deck '{section.deck}' is also used by {other}")
+        self.section_ids.setdefault(section.id, here)
+        self.decks.setdefault(section.deck, here)
+        return section
+
+
+def validate(files: Iterable[tuple[str, Any]], problems: Problems) -> list[Section]:
+    validator = Validator(problems)
+    checked = (validator.section(display, data) for display, data in files)
+    return [section for section in checked if section is not None]
 
 
 def _section(
@@ -177,5 +187,5 @@ def _card(
         tags=tuple(tags),
         values={k: v for k, v in values.items() if k != "kind"},
         loc=loc,
-        value_locs=dict(raw.value_locs),
+        value_locs=raw.value_locs,
     )

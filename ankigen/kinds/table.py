@@ -91,35 +91,38 @@ def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
     return {**values, "cells": grid}
 
 
-def _grid_html(card: Card, asked: tuple[str, str]) -> str:
+def generate(card: Card) -> list[Note]:
     rows: list[Header] = card["rows"]
     columns: list[Header] = card["columns"]
-    head = "".join(f"<th>{text_html(c.label)}</th>" for c in columns)
-    body = []
-    for row in rows:
-        cells = []
-        for column in columns:
-            css = ' class="asked"' if (row.key, column.key) == asked else ""
-            cells.append(f"<td{css}>{text_html(card['cells'][row.key, column.key])}</td>")
-        body.append(f"<tr><th>{text_html(row.label)}</th>{''.join(cells)}</tr>")
-    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    # Escape every label and value once; each cell's note only moves the highlight.
+    values = {key: text_html(value) for key, value in card["cells"].items()}
+    row_labels = [text_html(r.label) for r in rows]
+    column_labels = [text_html(c.label) for c in columns]
+    head = "".join(f"<th>{label}</th>" for label in column_labels)
+    title, note = text_html(card["title"]), text_html(card.note or "")
+    images, media = image_fields(card), media_of(card)
 
-
-def generate(card: Card) -> list[Note]:
-    notes = []
-    for row in card["rows"]:
-        for column in card["columns"]:
-            fields = (
-                text_html(card["title"]),
-                text_html(row.label),
-                text_html(column.label),
-                text_html(card["cells"][row.key, column.key]),
-                _grid_html(card, (row.key, column.key)),
-                text_html(card.note or ""),
-                *image_fields(card),
+    def grid(asked: tuple[str, str]) -> str:
+        body = []
+        for row, row_label in zip(rows, row_labels, strict=True):
+            cells = "".join(
+                f'<td class="asked">{values[row.key, c.key]}</td>'
+                if (row.key, c.key) == asked
+                else f"<td>{values[row.key, c.key]}</td>"
+                for c in columns
             )
+            body.append(f"<tr><th>{row_label}</th>{cells}</tr>")
+        return (
+            f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        )
+
+    notes = []
+    for row, row_label in zip(rows, row_labels, strict=True):
+        for column, column_label in zip(columns, column_labels, strict=True):
+            asked = (row.key, column.key)
+            fields = (title, row_label, column_label, values[asked], grid(asked), note, *images)
             guid = note_guid(card.id, row.key, column.key)
-            notes.append(Note(guid, NOTE_TYPE, fields, card.tags, media_of(card)))
+            notes.append(Note(guid, NOTE_TYPE, fields, card.tags, media))
     return notes
 
 
