@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import gc
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ankigen import output
+from ankigen import stamp as stamps
 from ankigen.cards import Section
 from ankigen.errors import AnkigenError, Problem, Problems, UsageError
 from ankigen.kinds import KINDS
@@ -31,9 +32,11 @@ class Deck:
     """One .apkg file to write, and how it differs from the one already there."""
 
     path: Path
-    data: bytes
-    snapshot: Snapshot
-    previous: Snapshot | None
+    notes: int
+    cards: int
+    data: bytes | None = None  # None when the deck on disk is known to be current
+    snapshot: Snapshot | None = None
+    previous: Snapshot | None = None
     added: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -44,8 +47,9 @@ class Deck:
 @dataclass
 class Result:
     decks: list[Deck]
-    warnings: list[Problem]
+    warnings: list[str]
     notices: list[str]  # about the previous build, e.g. a deck we could not read
+    stamp: stamps.Stamp | None = None  # what to record once the decks are written
 
 
 def card_files(cards_dir: Path) -> list[Path]:
@@ -110,28 +114,65 @@ def plan(
     strict: bool = False,
     combined: bool = False,
     progress: Progress | None = None,
+    use_stamp: bool = True,
 ) -> Result:
-    """Everything a build would write, in memory."""
+    """Everything a build would write, in memory (nothing, if the decks are current and
+    `use_stamp` lets the last build's stamp say so)."""
     # Everything built here is an acyclic tree that lives until the end of the build, so
     # the cyclic garbage collector would only rescan it, again and again (at 100k cards
     # that was more than half of the build's time).
+    files = card_files(cards_dir)
+    inputs = stamps.inputs(cards_dir)  # before reading: a file changed meanwhile is seen next time
+    stamp = stamps.read(out_dir)
+    if use_stamp and stamp is not None and stamps.current(stamp, inputs, out_dir, combined):
+        return _unchanged(stamp, out_dir, strict)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _plan(cards_dir, out_dir, strict, combined, progress)
+        result = _plan(files, out_dir, strict, combined, progress)
     finally:
         if collecting:
             gc.enable()
+    result.stamp = stamps.Stamp(
+        engine=stamps.engine(),
+        combined=combined,
+        inputs=inputs,
+        decks={
+            deck.path.name: {
+                "sha256": stamps.digest(deck.data or b""),
+                "notes": deck.notes,
+                "cards": deck.cards,
+            }
+            for deck in result.decks
+        },
+        warnings=result.warnings,
+    )
+    return result
+
+
+def _unchanged(stamp: stamps.Stamp, out_dir: Path, strict: bool) -> Result:
+    """The result of a build whose inputs, engine and decks are those of the last one."""
+    if strict and stamp.warnings:
+        raise AnkigenError("\n".join(stamp.warnings))
+    decks = [
+        Deck(out_dir / name, deck["notes"], deck["cards"], unchanged=deck["notes"])
+        for name, deck in stamp.decks.items()
+    ]
+    notices = [
+        f"{path}: no card file makes this deck any more (left as it is)"
+        for path in sorted(out_dir.glob("*.apkg"))
+        if path.name not in stamp.decks and path.name != f"{COMBINED}.apkg"
+    ]
+    return Result(decks, list(stamp.warnings), notices)
 
 
 def _plan(
-    cards_dir: Path,
+    files: list[Path],
     out_dir: Path,
     strict: bool,
     combined: bool,
     progress: Progress | None,
 ) -> Result:
-    files = card_files(cards_dir)
     notices: list[str] = []
     previous = _read_previous(out_dir, notices)
     memory = Memory()
@@ -145,7 +186,7 @@ def _plan(
     # packed (nothing will be written), but every file is still checked.
     problems = Problems()
     validator = Validator(problems)
-    warnings: list[Problem] = []
+    warnings: list[str] = []
     decks: list[Deck] = []
     waiting: list[Section] = []  # for --combined, which packs every section together
     made = {out_dir / f"{COMBINED}.apkg"}
@@ -156,7 +197,7 @@ def _plan(
         if section is None:
             continue
         made.add(out_dir / f"{section.id}.apkg")
-        warnings += lint([section])
+        warnings += [str(w) for w in lint([section])]
         if problems.items or (strict and warnings):
             continue
         if combined:
@@ -164,17 +205,17 @@ def _plan(
             continue
         path = out_dir / f"{section.id}.apkg"
         data, snapshot = build_package([(section.deck, generate(section))], memory, now, ids)
-        decks.append(Deck(path, data, snapshot, previous.get(path)))
+        decks.append(_deck(path, data, snapshot, previous.get(path)))
     problems.raise_if_any()
     if strict and warnings:
-        raise AnkigenError(warnings)
+        raise AnkigenError("\n".join(warnings))
     if combined:
         path = out_dir / f"{COMBINED}.apkg"
         contents = [(s.deck, generate(s)) for s in waiting]
         data, snapshot = build_package(contents, memory, now, ids)
-        decks.append(Deck(path, data, snapshot, previous.get(path)))
+        decks.append(_deck(path, data, snapshot, previous.get(path)))
 
-    built = {guid for deck in decks for guid in deck.snapshot.notes}
+    built = {guid for deck in decks if deck.snapshot for guid in deck.snapshot.notes}
     for deck in decks:
         _count_changes(deck, memory, built)
     for path in previous.keys() - made:
@@ -182,7 +223,12 @@ def _plan(
     return Result(decks, warnings, sorted(notices))
 
 
+def _deck(path: Path, data: bytes, snapshot: Snapshot, previous: Snapshot | None) -> Deck:
+    return Deck(path, len(snapshot.notes), len(snapshot.cards), data, snapshot, previous)
+
+
 def _count_changes(deck: Deck, memory: Memory, built: set[str]) -> None:
+    assert deck.snapshot is not None
     for guid, row in deck.snapshot.notes.items():
         before = memory.notes.get(guid)
         if before is None:
@@ -205,66 +251,16 @@ def build(
     progress: Progress | None = None,
 ) -> Result:
     result = plan(cards_dir, out_dir, strict, combined, progress)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise AnkigenError(f"{out_dir}: cannot create the output folder: {e.strerror}") from None
-    _remove_abandoned_temp_files(out_dir)
+    if result.stamp is None:  # the decks are current: nothing to write
+        return result
+    output.prepare(out_dir)
     for deck in result.decks:
-        if _same_bytes(deck.path, deck.data):
-            continue
-        _write_atomically(deck.path, deck.data)
-        deck.written = True
+        assert deck.data is not None
+        if not output.same_bytes(deck.path, deck.data):
+            output.write_atomically(deck.path, deck.data)
+            deck.written = True
+    output.write_atomically(out_dir / stamps.STAMP_NAME, stamps.serialize(result.stamp))
     return result
-
-
-def _remove_abandoned_temp_files(out_dir: Path) -> None:
-    # A killed build leaves its temp file; one whose build is still running is left alone.
-    for tmp in out_dir.glob(".*.apkg.*.tmp"):
-        pid = tmp.name.split(".")[-3]
-        if pid.isdigit() and not _running(int(pid)):
-            tmp.unlink(missing_ok=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
-    except OSError:
-        return False
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    # A temp file in the same folder, then a rename: readers see the old deck or the new.
-    try:
-        fd, tmp = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
-        )
-    except OSError as e:
-        raise AnkigenError(
-            f"{path.parent}: cannot write to the output folder: {e.strerror}"
-        ) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise AnkigenError(f"{path}: cannot write: {e.strerror}") from None
-        raise
 
 
 def check(
@@ -274,6 +270,8 @@ def check(
     result = plan(cards_dir, out_dir, strict, combined)
     stale = []
     for deck in result.decks:
+        if deck.snapshot is None:  # known current from the last build's stamp
+            continue
         if deck.previous is None:
             stale.append(f"{deck.path}: missing")
         elif deck.previous.importable() != deck.snapshot.importable():

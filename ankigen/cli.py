@@ -154,8 +154,7 @@ def _print_report(result: Result) -> None:
 
 
 def _deck_line(deck: Deck) -> str:
-    notes = len(deck.snapshot.notes)
-    cards = len(deck.snapshot.cards)
+    notes, cards = deck.notes, deck.cards
     state = "written" if deck.written else "unchanged"
     return (
         f"{deck.path}: {notes} notes, {cards} cards ({state}; {deck.added} added, "

@@ -72,12 +72,13 @@ def render_preview(cards_dir: Path, out_dir: Path) -> str:
             "pip install 'ankigen[preview]'"
         ) from None
 
-    result = plan(cards_dir, out_dir)
+    result = plan(cards_dir, out_dir, use_stamp=False)
     with tempfile.TemporaryDirectory(prefix="ankigen-preview-") as tmp:
         col = Collection(str(Path(tmp) / "collection.anki2"))
         try:
             for i, deck in enumerate(result.decks):
                 apkg = Path(tmp) / f"{i}.apkg"
+                assert deck.data is not None
                 apkg.write_bytes(deck.data)
                 request = ImportAnkiPackageRequest(
                     package_path=str(apkg), options=ImportAnkiPackageOptions()

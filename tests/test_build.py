@@ -158,7 +158,10 @@ def test_no_temp_files_are_left_behind(sample: Path, tmp_path_factory) -> None:
 
     tmp_before = set(Path(tempfile.gettempdir()).iterdir())
     run("build")
-    assert sorted(p.name for p in (sample / "decks").iterdir()) == ["sample.apkg"]
+    assert sorted(p.name for p in (sample / "decks").iterdir()) == [
+        ".ankigen-build.json",
+        "sample.apkg",
+    ]
     assert set(Path(tempfile.gettempdir()).iterdir()) == tmp_before
 
 

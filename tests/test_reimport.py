@@ -138,7 +138,10 @@ def test_check_lists_stale_and_missing_decks_and_writes_nothing(sample):
         "decks/more.apkg: missing\ndecks/sample.apkg: stale (cards changed since it was built)\n"
     )
     assert err == "decks are out of date: run 'ankigen build'\n"
-    assert sorted(p.name for p in (sample / "decks").iterdir()) == ["sample.apkg"]
+    assert sorted(p.name for p in (sample / "decks").iterdir()) == [
+        ".ankigen-build.json",
+        "sample.apkg",
+    ]
     assert (sample / DECK).read_bytes() == before
 
 
@@ -189,6 +192,7 @@ def test_note_type_style_change_updates_the_note_type_not_the_notes(
             term.NOTE_TYPE, templates=(replace(first, front=first.front + "<br>"), second)
         )
     monkeypatch.setattr(term, "NOTE_TYPE", new_type)
+    monkeypatch.setitem(KINDS, "term", replace(KINDS["term"], note_type=new_type))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000100")
     # Term notes now carry the new note type's definition; their content is unchanged.
     code, out, _ = run("build")
@@ -199,3 +203,54 @@ def test_note_type_style_change_updates_the_note_type_not_the_notes(
     assert collection.models.get(term.NOTE_TYPE.id)["mod"] > old_mod
     assert (len(log.updated), len(log.conflicting)) == (0, 0)
     assert [m["name"] for m in collection.models.all()].count("ankigen Term") == 1
+
+
+def test_rebuild_with_nothing_changed_reads_no_card_file(sample, monkeypatch):
+    import ankigen.build
+
+    run("build")
+
+    def no_reading(*_):
+        raise AssertionError("a card file was read")
+
+    monkeypatch.setattr(ankigen.build, "load_file", no_reading)
+    code, out, _ = run("build")
+    assert (code, out) == (
+        0,
+        "decks/sample.apkg: 8 notes, 12 cards "
+        "(unchanged; 0 added, 0 changed, 8 unchanged, 0 removed)\n",
+    )
+    assert run("build", "--check") == (0, "1 decks up to date\n", "")
+
+
+def test_any_change_under_cards_or_to_a_deck_means_a_full_build(sample, monkeypatch):
+    run("build")
+    deck = sample / DECK
+    good = deck.read_bytes()
+
+    deck.write_bytes(good[:-10])  # a deck damaged or edited by hand is built again
+    code, out, err = run("build")
+    assert "decks/sample.apkg: 8 notes, 12 cards (written;" in out
+    assert "decks/sample.apkg: cannot read the previous build" in err
+    assert deck.read_bytes() == good  # the same clock, and nothing else to go by
+
+    (sample / "cards" / "new-image.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    import ankigen.build
+
+    calls = []
+    real = ankigen.build.load_file
+    monkeypatch.setattr(ankigen.build, "load_file", lambda *a: calls.append(a) or real(*a))
+    run("build")
+    assert len(calls) == 1  # an unrelated new file under cards/ still makes a full build
+
+
+def test_strict_fails_on_warnings_remembered_from_the_last_build(project):
+    (project / "cards" / "lint.yaml").write_text(
+        'id: lint\ntitle: Lint\ndeck: "T::L"\ncards:\n'
+        "  - {id: l1, kind: command, command: 'docker run –name web', meaning: 名前}\n",
+        encoding="utf-8",
+    )
+    assert run("build")[0] == 0
+    code, out, err = run("build", "--strict")
+    assert (code, out) == (1, "")
+    assert "contains an en dash" in err

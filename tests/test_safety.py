@@ -87,7 +87,10 @@ def test_a_killed_build_leaves_the_previous_deck_intact(project):
     assert "old" in outcomes  # at least the immediate kill came before any write
 
     assert run("build")[0] == 0  # and the next build cleans up after the killed ones
-    assert sorted(p.name for p in (project / "decks").iterdir()) == ["big.apkg"]
+    assert sorted(p.name for p in (project / "decks").iterdir()) == [
+        ".ankigen-build.json",
+        "big.apkg",
+    ]
 
 
 def test_two_builds_at_once_end_with_a_valid_deck(project, collection):
@@ -100,4 +103,7 @@ def test_two_builds_at_once_end_with_a_valid_deck(project, collection):
 
     log = import_apkg(collection, project / "decks" / "big.apkg")
     assert len(log.new) == 4000
-    assert sorted(p.name for p in (project / "decks").iterdir()) == ["big.apkg"]
+    assert sorted(p.name for p in (project / "decks").iterdir()) == [
+        ".ankigen-build.json",
+        "big.apkg",
+    ]
