@@ -118,14 +118,14 @@ def plan(
 ) -> Result:
     """Everything a build would write, in memory (nothing, if the decks are current and
     `use_stamp` lets the last build's stamp say so)."""
-    # Everything built here is an acyclic tree that lives until the end of the build, so
-    # the cyclic garbage collector would only rescan it, again and again (at 100k cards
-    # that was more than half of the build's time).
     files = card_files(cards_dir)
     inputs = stamps.inputs(cards_dir)  # before reading: a file changed meanwhile is seen next time
     stamp = stamps.read(out_dir)
     if use_stamp and stamp is not None and stamps.current(stamp, inputs, out_dir, combined):
         return _unchanged(stamp, out_dir, strict)
+    # Everything built here is an acyclic tree that lives until the end of the build, so
+    # the cyclic garbage collector would only rescan it, again and again (at 100k cards
+    # that was more than half of the build's time).
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -23,6 +23,7 @@ _TYPOGRAPHY = {
     "\u3000": "a full-width space; use an ASCII space",
 }
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_SUSPECT = re.compile("[" + "".join(_TYPOGRAPHY) + "<`]")  # nothing to look at without one
 # Only real tag names: `<box>` in `vagrant init <box>` is a placeholder, not HTML.
 _HTML = re.compile(
     r"</?(?:a|b|i|u|p|br|hr|em|strong|span|div|img|script|style|iframe|table|tr|td|th|ul|ol|li"
@@ -48,6 +49,8 @@ def _texts(card: Card) -> Iterator[tuple[str, str]]:
 def _card(card: Card) -> Iterator[Problem]:
     where = f"card '{card.id}' ({card.kind}): "
     for key, text in _texts(card):
+        if not _SUSPECT.search(text) and (card.kind, key) != ("command", "command"):
+            continue
         loc = card.value_locs.get(key, card.loc)
         code = [text] if (card.kind, key) == ("command", "command") else []
         code += _INLINE_CODE.findall(text)

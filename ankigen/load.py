@@ -39,8 +39,9 @@ class _Broken:
 BROKEN: Any = _Broken()
 
 
-def _loc(path: str, mark: Any) -> Loc:
-    return Loc(path, mark.line + 1, mark.column + 1)
+def _loc(path: str, mark: Any, _new: Any = tuple.__new__) -> Loc:
+    # tuple.__new__ directly: a NamedTuple's own __new__ is a Python-level wrapper.
+    return _new(Loc, (path, mark.line + 1, mark.column + 1))
 
 
 # The parser's marks are kept and turned into a Loc only when a message needs one: a
@@ -52,6 +53,10 @@ class _MarkLocs(abc.Mapping[str, Loc]):
 
     def __getitem__(self, key: str) -> Loc:
         return _loc(self.path, self.marks[key])
+
+    def get(self, key: str, default: Any = None) -> Any:
+        mark = self.marks.get(key)
+        return default if mark is None else _loc(self.path, mark)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.marks)
@@ -67,6 +72,10 @@ class _MarkLocList(abc.Sequence[Loc]):
 
     def __getitem__(self, index: int) -> Loc:  # type: ignore[override]
         return _loc(self.path, self.marks[index])
+
+    def __iter__(self) -> Iterator[Loc]:
+        path = self.path
+        return (_loc(path, mark) for mark in self.marks)
 
     def __len__(self) -> int:
         return len(self.marks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,10 +45,22 @@ class Note:
     media: tuple[Media, ...] = ()
 
 
+_BASE91 = genanki.util.BASE91_TABLE
+
+
 def note_guid(*stable_ids: str) -> str:
     """A note's identity comes from the ids the user gave it, never from its text, so
-    editing a card updates the learner's note instead of making a new one."""
-    return str(genanki.guid_for("ankigen", *stable_ids))
+    editing a card updates the learner's note instead of making a new one.
+
+    The value is genanki's `guid_for("ankigen", *stable_ids)`, computed without its
+    per-byte loops (a test holds the two equal)."""
+    text = "__".join(("ankigen", *stable_ids))
+    number = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+    digits = []
+    while number > 0:
+        number, digit = divmod(number, 91)
+        digits.append(_BASE91[digit])
+    return "".join(reversed(digits))
 
 
 NOTE_BLOCK = '{{#Note}}<div class="note">{{Note}}</div>{{/Note}}'

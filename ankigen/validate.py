@@ -124,8 +124,9 @@ def _section(
     if not isinstance(raw_cards, Sequence):
         return None
     section_tags = header["tags"] if header else []
+    card_dir = Path(display).parent
     cards = [
-        _card(item, loc, index, section_tags, problems, card_ids)
+        _card(item, loc, index, section_tags, problems, card_ids, card_dir)
         for index, (item, loc) in enumerate(zip(raw_cards, raw_cards.item_locs, strict=True), 1)
     ]
     if header is not None and header["id"] == COMBINED:
@@ -144,6 +145,10 @@ def _section(
     )
 
 
+# Each kind's keys with the keys every card has, merged once rather than per card.
+_KIND_FIELDS = {name: {**CARD_FIELDS, **kind.fields} for name, kind in KINDS.items()}
+
+
 def _card(
     raw: Any,
     loc: Loc,
@@ -151,6 +156,7 @@ def _card(
     section_tags: list[str],
     problems: Problems,
     card_ids: dict[str, Loc],
+    card_dir: Path,
 ) -> Card | None:
     if not isinstance(raw, Mapping):
         problems.add(loc, f"card {index}: expected a mapping, got {describe(raw)}")
@@ -159,21 +165,22 @@ def _card(
     name = f"card '{card_id}'" if isinstance(card_id, str) and card_id.strip() else f"card {index}"
     kind_name = raw.get("kind")
     if not isinstance(kind_name, str) or not kind_name.strip():
-        check_mapping(raw, loc, CARD_FIELDS, Context(problems, f"{name}: ", Path(loc.path).parent))
+        check_mapping(raw, loc, CARD_FIELDS, Context(problems, f"{name}: ", card_dir))
         return None
     kind = KINDS.get(kind_name.strip())
     if kind is None:
         message = unknown_key_message(kind_name, list(KINDS)).replace("unknown key", "unknown kind")
         problems.add(raw.value_locs["kind"], f"{name}: {message}")
         return None
-    ctx = Context(problems, f"{name} ({kind.name}): ", card_dir=Path(loc.path).parent)
-    values = check_mapping(raw, loc, {**CARD_FIELDS, **kind.fields}, ctx)
+    ctx = Context(problems, f"{name} ({kind.name}): ", card_dir)
+    values = check_mapping(raw, loc, _KIND_FIELDS[kind.name], ctx)
     if values is not None and kind.finish is not None:
         values = kind.finish(values, ctx)
     if isinstance(card_id, str) and card_id.strip():
-        first = card_ids.setdefault(card_id.strip(), raw.value_locs["id"])
-        if first != raw.value_locs["id"]:
-            problems.add(raw.value_locs["id"], f"{name}: duplicate card id (first used at {first})")
+        here = raw.value_locs["id"]
+        first = card_ids.setdefault(card_id.strip(), here)
+        if first != here:
+            problems.add(here, f"{name}: duplicate card id (first used at {first})")
             return None
     if values is None:
         return None

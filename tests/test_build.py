@@ -179,3 +179,15 @@ def test_repository_cards_build_and_import_without_warnings(tmp_path, collection
         assert (len(log.duplicate), len(log.conflicting), len(log.updated)) == (0, 0, 0)
     names = [d.name for d in collection.decks.all_names_and_ids()]
     assert all(n == "Default" or n.startswith("OS仮想化技術基礎") for n in names)
+
+
+def test_note_guids_are_genankis_guid_for_the_card_ids():
+    import genanki
+
+    for ids in [
+        ("docker-ps-a",),
+        ("vbox-network-modes", "nat", "host-to-guest"),
+        ("x",),
+        ("用語",),
+    ]:
+        assert note_guid(*ids) == genanki.guid_for("ankigen", *ids)
