@@ -1,7 +1,7 @@
 """What the last build was made from, so a rebuild with nothing changed can stop early.
 
 `<out>/.ankigen-build.json` records a digest of every file under the cards folder, of
-every deck written, and of the engine that wrote them (ankigen's note types and the
+every deck written, and of the engine that wrote them (ankigen's own code and the
 versions of the libraries whose bytes end up in a deck). A build is deterministic: the
 same inputs, the same engine and the same previous decks make the same decks again.
 So when all three match, the decks are current and nothing needs to be read or made.
@@ -37,8 +37,15 @@ class Stamp:
 
 
 def engine() -> str:
+    package = Path(__file__).parent
     parts = {
         "ankigen": __version__,
+        # The code itself, so an edited generator is never taken for the one that built.
+        "source": {
+            path.relative_to(package).as_posix(): digest(path.read_bytes())
+            for path in sorted(package.rglob("*"))
+            if path.suffix in (".py", ".css")
+        },
         "genanki": genanki.__version__,
         "sqlite": sqlite3.sqlite_version,
         "zlib": zlib.ZLIB_VERSION,
