@@ -215,15 +215,16 @@ class _Builder:
         self.problems.add(self.loc(mark), message)
         raise _Refused
 
-    def value(self, event: yaml.Event, depth: int) -> Any:
-        if isinstance(event, yaml.ScalarEvent):
+    def value(self, event: Any, depth: int) -> Any:
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
             return self.scalar(event)
         if depth > _MAX_DEPTH:
             self.refuse(event.start_mark, f"nested more than {_MAX_DEPTH} levels deep")
-        if isinstance(event, yaml.MappingStartEvent):
+        if kind is yaml.MappingStartEvent:
             self.check_tag(event, "map")
             return self.mapping(event, depth + 1)
-        if isinstance(event, yaml.SequenceStartEvent):
+        if kind is yaml.SequenceStartEvent:
             self.check_tag(event, "seq")
             return self.sequence(event, depth + 1)
         # An alias: refused where it is written, before anything could expand it.
@@ -261,16 +262,18 @@ class _Builder:
         return None
 
     def mapping(self, start: Any, depth: int) -> Mapping:
-        loader = self.loader
+        get_event = self.loader.get_event
         result = Mapping(self.display, start.start_mark)
         key_marks = result.key_locs.marks
         value_marks = result.value_locs.marks
-        while not loader.check_event(yaml.MappingEndEvent):
-            key_event = loader.get_event()
+        while True:
+            key_event = get_event()
+            if type(key_event) is yaml.MappingEndEvent:
+                return result
             key = self.value(key_event, depth)
-            value_event = loader.peek_event()
-            value = self.value(loader.get_event(), depth)
-            if not isinstance(key, str):
+            value_event = get_event()
+            value = self.value(value_event, depth)
+            if type(key) is not str:
                 if key is not None:
                     self.problems.add(self.loc(key_event.start_mark), f"key {key!r} must be text")
                 continue
@@ -284,16 +287,14 @@ class _Builder:
             result[key] = value
             key_marks[key] = key_event.start_mark
             value_marks[key] = value_event.start_mark
-        loader.get_event()
-        return result
 
     def sequence(self, start: Any, depth: int) -> Sequence:
-        loader = self.loader
+        get_event = self.loader.get_event
         result = Sequence(self.display, start.start_mark)
         marks = result.item_locs.marks
-        while not loader.check_event(yaml.SequenceEndEvent):
-            event = loader.get_event()
+        while True:
+            event = get_event()
+            if type(event) is yaml.SequenceEndEvent:
+                return result
             marks.append(event.start_mark)
             result.append(self.value(event, depth))
-        loader.get_event()
-        return result

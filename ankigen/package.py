@@ -13,6 +13,7 @@ import io
 import json
 import sqlite3
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,16 +152,14 @@ def build_package(
 
 
 def _plan_note(note: Note, before: NoteRow | None, clock: int, ids: IdAllocator) -> NoteRow:
-    content = content_digest(note.note_type.id, note.fields, note.tags)
     if before is None:
-        mod = clock
-    elif before.content == content:
-        mod = before.mod
-    else:
-        # Anki updates a note only when the incoming mtime is newer than its own.
-        mod = max(clock, before.mod + 1)
-    note_id = before.id if before else ids.take()
-    return NoteRow(note_id, note.guid, note.note_type.id, mod, content)
+        # A new note: no earlier content to compare with, and no deck of the previous
+        # build holds it, so no digest is needed (--check sees it missing there anyway).
+        return NoteRow(ids.take(), note.guid, note.note_type.id, clock, b"")
+    content = content_digest(note.note_type.id, note.fields, note.tags)
+    # Anki updates a note only when the incoming mtime is newer than its own.
+    mod = before.mod if before.content == content else max(clock, before.mod + 1)
+    return NoteRow(before.id, note.guid, note.note_type.id, mod, content)
 
 
 def content_digest(note_type_id: int, fields: tuple[str, ...], tags: tuple[str, ...]) -> bytes:
@@ -184,9 +183,12 @@ def _write(
     db = sqlite3.connect(":memory:")
     try:
         cursor = db.cursor()
-        package.write_to_db(cursor, 0, _id_sequence(planned))
-        # genanki stamps every row with one time; each note keeps its own.
-        mods = [(row.mod, row.id) for _, row, _ in planned]
+        # genanki stamps every row with one time: give it the commonest, then correct the
+        # rest (in a first build, none; after an edit, the one changed note).
+        common = Counter(row.mod for _, row, _ in planned).most_common(1)
+        stamp = common[0][0] if common else 0
+        package.write_to_db(cursor, stamp, _id_sequence(planned))
+        mods = [(row.mod, row.id) for _, row, _ in planned if row.mod != stamp]
         cursor.executemany("UPDATE notes SET mod = ? WHERE id = ?", mods)
         cursor.executemany("UPDATE cards SET mod = ? WHERE nid = ?", mods)
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()

@@ -179,3 +179,23 @@ def test_console_script_end_to_end(sample):
     result = subprocess.run([str(script), "build"], capture_output=True, text=True, check=False)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.startswith("decks/sample.apkg: 8 notes, 12 cards")
+
+
+def test_progress_is_reported_per_card_file(sample):
+    from ankigen.build import build
+
+    (sample / "cards" / "more.yaml").write_text(
+        'id: more\ntitle: More\ndeck: "Test::More"\ncards:\n'
+        "  - {id: m1, kind: term, term: a, meaning: b}\n",
+        encoding="utf-8",
+    )
+    seen = []
+    build(Path("cards"), Path("decks"), progress=lambda *step: seen.append(step))
+    assert seen == [(1, 2, Path("cards/more.yaml")), (2, 2, Path("cards/sample.yaml"))]
+
+
+def test_output_is_plain_text_when_not_a_terminal(sample, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    code, out, err = run("build")
+    assert code == 0
+    assert "\x1b" not in out + err
