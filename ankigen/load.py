@@ -25,8 +25,9 @@ MAX_FILE_BYTES = 32 * 1024 * 1024
 
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null")}
-# An unquoted date is almost always meant as text on a card.
-_TEXT_TAGS = {_CORE + "str", _CORE + "timestamp"}
+# An unquoted date is almost always meant as text on a card, and '=' or '<<' (YAML's
+# obscure 'value' and merge keys, which we do not support) can only be text.
+_TEXT_TAGS = {_CORE + t for t in ("str", "timestamp", "value", "merge")}
 
 
 class _Broken:
@@ -175,9 +176,14 @@ class _Refused(Exception):
     """The file uses YAML we do not read (the problem is already recorded)."""
 
 
-# A plain scalar starting with anything else is text whatever the YAML resolver says:
-# the resolver's implicit types (null, bool, int, float, timestamp) start with these.
-_MAYBE_NOT_TEXT = set("~nNyYtTfFoO-+.0123456789<=")
+# Which plain scalars the YAML resolver could read as something other than text: its
+# numbers, timestamps and merge keys start with one of these characters...
+_MAYBE_NOT_TEXT = set("~-+.0123456789<=")
+# ...and its booleans and nulls that start with a letter are exactly these words.
+_BOOL_OR_NULL = set(
+    "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL"
+    .split()
+)
 _MAX_DEPTH = 64
 
 
@@ -250,7 +256,9 @@ class _Builder:
         tag = event.tag
         if tag is None or tag == "!":
             plain = event.implicit[0]
-            if not plain or (value and value[0] not in _MAYBE_NOT_TEXT):
+            if not plain or (
+                value and value[0] not in _MAYBE_NOT_TEXT and value not in _BOOL_OR_NULL
+            ):
                 return value
             tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
         if tag in _TEXT_TAGS:
