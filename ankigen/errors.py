@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Loc(NamedTuple):
@@ -15,6 +15,23 @@ class Loc(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}"
+
+
+class LazyLoc:
+    """A location not worked out yet: the parser's mark, made a Loc only when a message
+    needs one (a validation looks at every value; almost none is ever reported)."""
+
+    __slots__ = ("path", "mark")
+
+    def __init__(self, path: str, mark: Any) -> None:
+        self.path = path
+        self.mark = mark
+
+    def resolve(self) -> Loc:
+        return Loc(self.path, self.mark.line + 1, self.mark.column + 1)
+
+
+Where = Loc | LazyLoc
 
 
 @dataclass(frozen=True)
@@ -53,8 +70,8 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, loc: Loc, message: str) -> None:
-        self.items.append(Problem(loc, message))
+    def add(self, loc: Where, message: str) -> None:
+        self.items.append(Problem(loc.resolve() if isinstance(loc, LazyLoc) else loc, message))
 
     def raise_if_any(self) -> None:
         if self.items:

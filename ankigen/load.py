@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from ankigen.errors import Loc, Problems
+from ankigen.errors import LazyLoc, Loc, Problems
 
 try:  # libyaml parses several times faster; marks (line/column) are the same.
     _FastLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -58,6 +58,9 @@ class _MarkLocs(abc.Mapping[str, Loc]):
     def get(self, key: str, default: Any = None) -> Any:
         mark = self.marks.get(key)
         return default if mark is None else _loc(self.path, mark)
+
+    def lazy(self, key: str) -> LazyLoc:
+        return LazyLoc(self.path, self.marks[key])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.marks)
@@ -180,10 +183,10 @@ class _Refused(Exception):
 # numbers, timestamps and merge keys start with one of these characters...
 _MAYBE_NOT_TEXT = set("~-+.0123456789<=")
 # ...and its booleans and nulls that start with a letter are exactly these words.
-_BOOL_OR_NULL = set(
-    "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL"
-    .split()
-)
+_BOOL_OR_NULL = {
+    *"yes Yes YES no No NO true True TRUE false False FALSE".split(),
+    *"on On ON off Off OFF null Null NULL".split(),
+}
 _MAX_DEPTH = 64
 
 

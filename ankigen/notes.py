@@ -25,7 +25,7 @@ class Template:
 class NoteType:
     """An Anki note type. Once published, `id`, `fields` and template names never change:
     Anki matches note types by id, and a changed field or template name makes it fork the
-    learner's copy into "<name>+" and skip every update (see ANKI-FACTS.md).
+    learner's copy into "<name>+" and skip every update (see CHANGELOG.md).
     CSS and template text may change; Anki updates those in place."""
 
     id: int

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ankigen.errors import Loc, Problems
+from ankigen.errors import Loc, Problems, Where
 from ankigen.load import Mapping, Sequence
 from ankigen.media import IMAGE_TYPES, Media, read_image
 
@@ -26,7 +26,7 @@ class Context:
     prefix: str  # e.g. "card 'docker-ps' (command): "
     card_dir: Path | None = None  # the card file's folder: image paths are relative to it
 
-    def error(self, loc: Loc, key: str, message: str) -> None:
+    def error(self, loc: Where, key: str, message: str) -> None:
         self.problems.add(loc, f"{self.prefix}'{key}': {message}")
 
 
@@ -50,7 +50,7 @@ class Field:
     required = True
     default: Any = None
 
-    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> Any:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Any:
         raise NotImplementedError
 
     def json_schema(self) -> dict[str, Any]:
@@ -67,7 +67,7 @@ class Text(Field):
     def json_schema(self) -> dict[str, Any]:
         return {"type": "string", "pattern": r"\S"}
 
-    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> str | None:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
         if not isinstance(value, str):
             ctx.error(loc, key, f"expected text, got {describe(value)}")
             return None
@@ -83,7 +83,7 @@ class Slug(Text):
     def json_schema(self) -> dict[str, Any]:
         return {"type": "string", "pattern": SLUG_RE.pattern}
 
-    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> str | None:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
         text = super().check(value, loc, key, ctx)
         if text is not None and not SLUG_RE.match(text):
             ctx.error(
@@ -98,7 +98,7 @@ class DeckName(Text):
         # No empty part between "::" separators, as check() says.
         return {"type": "string", "pattern": r"^(?!\s*::)(?!.*::\s*::)(?!.*::\s*$).*\S"}
 
-    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> str | None:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
         text = super().check(value, loc, key, ctx)
         if text is not None and any(not part.strip() for part in text.split("::")):
             ctx.error(loc, key, f"'{text}' has an empty part between '::' separators")
@@ -114,7 +114,7 @@ class Flag(Field):
     def json_schema(self) -> dict[str, Any]:
         return {"type": "boolean", "default": self.default}
 
-    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> bool | None:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> bool | None:
         if not isinstance(value, bool):
             ctx.error(loc, key, f"expected true or false, got {describe(value)}")
             return None
@@ -127,7 +127,7 @@ class Choice(Field):
         self.options = options
         self.default = options[0]
 
-    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> str | None:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
         if value not in self.options:
             choices = " or ".join(self.options)
             ctx.error(loc, key, f"expected {choices}, got {describe(value)}")
@@ -143,7 +143,7 @@ class Image(Field):
 
     required = False
 
-    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> Media | None:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Media | None:
         path = Text().check(value, loc, key, ctx)
         if path is None:
             return None
@@ -170,7 +170,7 @@ class Tags(Field):
     def json_schema(self) -> dict[str, Any]:
         return {"type": "array", "items": {"type": "string", "pattern": r"^\s*\S+\s*$"}}
 
-    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> list[str] | None:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> list[str] | None:
         if not isinstance(value, Sequence):
             ctx.error(loc, key, f"expected a list of tags, got {describe(value)}")
             return None
@@ -192,7 +192,7 @@ class TextList(Field):
     def json_schema(self) -> dict[str, Any]:
         return {"type": "array", "minItems": self.min_items, "items": Text().json_schema()}
 
-    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> list[str] | None:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> list[str] | None:
         if not isinstance(value, Sequence):
             ctx.error(loc, key, f"expected a list, got {describe(value)}")
             return None
@@ -220,7 +220,7 @@ class Headers(Field):
         fields: dict[str, Field] = {"key": Slug(), "label": Text()}
         return {"type": "array", "minItems": 1, "items": mapping_schema(fields)}
 
-    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> list[Header] | None:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> list[Header] | None:
         if not isinstance(value, Sequence) or not value:
             ctx.error(loc, key, f"expected a list of {{key, label}}, got {describe(value)}")
             return None
@@ -248,7 +248,7 @@ class TableCells(Field):
         row = {"type": "object", "additionalProperties": Text().json_schema()}
         return {"type": "object", "additionalProperties": row}
 
-    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> Any:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Any:
         if not isinstance(value, Mapping):
             ctx.error(loc, key, f"expected a mapping of rows, got {describe(value)}")
             return None
@@ -296,7 +296,7 @@ def check_mapping(
             else:
                 result[key] = field.default
             continue
-        checked = field.check(value[key], value.value_locs[key], key, ctx)
+        checked = field.check(value[key], value.value_locs.lazy(key), key, ctx)
         if checked is None:
             ok = False
         result[key] = checked

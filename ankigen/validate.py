@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ankigen.cards import Card, Section
-from ankigen.errors import Loc, Problems
+from ankigen.errors import Loc, Problems, Where
 from ankigen.kinds import KINDS
 from ankigen.load import BROKEN, Mapping, Sequence
 from ankigen.schema import (
@@ -32,7 +32,7 @@ class CardList(Field):
     def json_schema(self) -> dict[str, Any]:
         return {"type": "array", "items": {"oneOf": [_card_schema(kind) for kind in KINDS]}}
 
-    def check(self, value: Any, loc: Loc, key: str, ctx: Context) -> Sequence | None:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Sequence | None:
         if not isinstance(value, Sequence):
             ctx.error(loc, key, f"expected a list of cards, got {describe(value)}")
             return None
