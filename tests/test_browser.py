@@ -87,7 +87,7 @@ window.addEventListener("load", () => {
 """
 
 
-def _chromium(url: str, size: tuple[int, int], *extra: str) -> str:
+def _chromium(url: str, size: tuple[int, int], profile: Path, *extra: str) -> str:
     assert CHROMIUM is not None
     command = [
         CHROMIUM,
@@ -101,7 +101,7 @@ def _chromium(url: str, size: tuple[int, int], *extra: str) -> str:
         "--disable-sync",
         "--hide-scrollbars",
         f"--window-size={size[0]},{size[1]}",
-        f"--user-data-dir={ARTIFACTS / '.chromium'}",
+        f"--user-data-dir={profile}",
         *extra,
         url,
     ]
@@ -129,7 +129,9 @@ def page(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("device", list(SIZES))
 def test_every_card_face_reads_well(page, device, mode):
     url = (page / "measured.html").as_uri() + ("#night" if mode == "night" else "")
-    dom = _chromium(url, SIZES[device], "--virtual-time-budget=10000", "--dump-dom")
+    dom = _chromium(
+        url, SIZES[device], page / "profile", "--virtual-time-budget=10000", "--dump-dom"
+    )
     (report_json,) = re.findall(r'<pre id="measurements">(.*?)</pre>', dom, re.S)
     report = json.loads(report_json.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
 
@@ -167,7 +169,6 @@ def test_screenshots_for_a_person_to_look_at(page):
             for mode in ("light", "night"):
                 shot = ARTIFACTS / f"{name}-{device}-{mode}.png"
                 hash_ = f"{face},night" if mode == "night" else face
-                _chromium(
-                    (page / "preview.html").as_uri() + "#" + hash_, size, f"--screenshot={shot}"
-                )
+                url = (page / "preview.html").as_uri() + "#" + hash_
+                _chromium(url, size, page / "profile", f"--screenshot={shot}")
                 assert shot.stat().st_size > 5000, shot
