@@ -71,12 +71,12 @@ FRONT_IMAGE = '{{#FrontImage}}<div class="image">{{FrontImage}}</div>{{/FrontIma
 BACK_IMAGE = '{{#BackImage}}<div class="image">{{BackImage}}</div>{{/BackImage}}'
 
 
-def image_fields(card: Card) -> tuple[str, str]:
-    if card.image is None:
-        return ("", "")
-    img = f'<img src="{card.image.name}" alt="">'
-    return (img, "") if card.image_side == "front" else ("", img)
-
-
-def media_of(card: Card) -> tuple[Media, ...]:
-    return (card.image,) if card.image else ()
+def note_of(card: Card, note_type: NoteType, fields: tuple[str, ...], *ids: str) -> Note:
+    """A note made from `card`: `fields` are the kind's own, the image fields follow, and
+    the guid comes from the card's id (and, for a table cell, its row and column keys)."""
+    images = ("", "")
+    if card.image is not None:
+        img = f'<img src="{card.image.name}" alt="">'
+        images = (img, "") if card.image_side == "front" else ("", img)
+    media = (card.image,) if card.image else ()
+    return Note(note_guid(card.id, *ids), note_type, (*fields, *images), card.tags, media)

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
+from ankigen import notes
 from ankigen.cards import Card
 from ankigen.kinds import Kind
 from ankigen.markup import text_html
-from ankigen.notes import (
-    BACK_IMAGE,
-    FRONT_IMAGE,
-    IMAGE_FIELDS,
-    NOTE_BLOCK,
-    Note,
-    NoteType,
-    Template,
-    image_fields,
-    media_of,
-    note_guid,
-)
+from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Text, TextList
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
     id=1286995044,
     name="ankigen Cloze list",
-    fields=("Text", "Note", *IMAGE_FIELDS),
+    fields=("Text", "Note", *notes.IMAGE_FIELDS),
     templates=(
         Template(
             "Cloze",
-            "{{cloze:Text}}" + FRONT_IMAGE,
-            "{{cloze:Text}}" + FRONT_IMAGE + BACK_IMAGE + NOTE_BLOCK,
+            "{{cloze:Text}}" + notes.FRONT_IMAGE,
+            "{{cloze:Text}}" + notes.FRONT_IMAGE + notes.BACK_IMAGE + notes.NOTE_BLOCK,
         ),
     ),
     cloze=True,
@@ -45,8 +35,7 @@ def generate(card: Card) -> list[Note]:
         f"<li>{_deletion(n, item)}</li>" for n, item in enumerate(card["items"], start=1)
     )
     text = f'<div class="prompt">{text_html(card["prompt"])}</div><ul class="items">{items}</ul>'
-    fields = (text, text_html(card.note or ""), *image_fields(card))
-    return [Note(note_guid(card.id), NOTE_TYPE, fields, card.tags, media_of(card))]
+    return [notes.note_of(card, NOTE_TYPE, (text, text_html(card.note or "")))]
 
 
 EXAMPLE = """\

@@ -4,36 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from ankigen import notes
 from ankigen.cards import Card
 from ankigen.kinds import Kind
 from ankigen.load import Mapping
 from ankigen.markup import text_html
-from ankigen.notes import (
-    BACK_IMAGE,
-    FRONT_IMAGE,
-    IMAGE_FIELDS,
-    NOTE_BLOCK,
-    Note,
-    NoteType,
-    Template,
-    image_fields,
-    media_of,
-    note_guid,
-)
+from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Context, Header, Headers, TableCells, Text, describe
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
     id=1225261836,
     name="ankigen Table cell",
-    fields=("Table", "Row", "Column", "Value", "Grid", "Note", *IMAGE_FIELDS),
+    fields=("Table", "Row", "Column", "Value", "Grid", "Note", *notes.IMAGE_FIELDS),
     templates=(
         Template(
             "Cell",
             '<div class="context">{{Table}}</div><div class="prompt">{{Row}} × {{Column}}</div>'
-            + FRONT_IMAGE,
+            + notes.FRONT_IMAGE,
             '{{FrontSide}}<hr id="answer"><div class="answer">{{Value}}</div>'
-            '<div class="grid">{{Grid}}</div>' + BACK_IMAGE + NOTE_BLOCK,
+            '<div class="grid">{{Grid}}</div>' + notes.BACK_IMAGE + notes.NOTE_BLOCK,
         ),
     ),
 )
@@ -100,7 +90,6 @@ def generate(card: Card) -> list[Note]:
     column_labels = [text_html(c.label) for c in columns]
     head = "".join(f"<th>{label}</th>" for label in column_labels)
     title, note = text_html(card["title"]), text_html(card.note or "")
-    images, media = image_fields(card), media_of(card)
 
     def grid(asked: tuple[str, str]) -> str:
         body = []
@@ -116,14 +105,13 @@ def generate(card: Card) -> list[Note]:
             f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         )
 
-    notes = []
+    cell_notes = []
     for row, row_label in zip(rows, row_labels, strict=True):
         for column, column_label in zip(columns, column_labels, strict=True):
             asked = (row.key, column.key)
-            fields = (title, row_label, column_label, values[asked], grid(asked), note, *images)
-            guid = note_guid(card.id, row.key, column.key)
-            notes.append(Note(guid, NOTE_TYPE, fields, card.tags, media))
-    return notes
+            fields = (title, row_label, column_label, values[asked], grid(asked), note)
+            cell_notes.append(notes.note_of(card, NOTE_TYPE, fields, row.key, column.key))
+    return cell_notes
 
 
 EXAMPLE = """\

@@ -1,42 +1,34 @@
 from __future__ import annotations
 
+from ankigen import notes
 from ankigen.cards import Card
 from ankigen.kinds import Kind
 from ankigen.markup import text_html
-from ankigen.notes import (
-    BACK_IMAGE,
-    FRONT_IMAGE,
-    IMAGE_FIELDS,
-    NOTE_BLOCK,
-    Note,
-    NoteType,
-    Template,
-    image_fields,
-    media_of,
-    note_guid,
-)
+from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Flag, Text
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
     id=1627393836,
     name="ankigen Term",
-    fields=("Term", "Meaning", "Note", "Reverse", *IMAGE_FIELDS),
+    fields=("Term", "Meaning", "Note", "Reverse", *notes.IMAGE_FIELDS),
     templates=(
         Template(
             "Term → Meaning",
-            '<div class="prompt">{{Term}}</div>' + FRONT_IMAGE,
+            '<div class="prompt">{{Term}}</div>' + notes.FRONT_IMAGE,
             '{{FrontSide}}<hr id="answer"><div class="answer">{{Meaning}}</div>'
-            + BACK_IMAGE
-            + NOTE_BLOCK,
+            + notes.BACK_IMAGE
+            + notes.NOTE_BLOCK,
         ),
         # Made only for notes whose Reverse field is filled (Anki skips an empty front).
         Template(
             "Meaning → Term",
-            '{{#Reverse}}<div class="prompt">{{Meaning}}</div>' + FRONT_IMAGE + "{{/Reverse}}",
+            '{{#Reverse}}<div class="prompt">{{Meaning}}</div>'
+            + notes.FRONT_IMAGE
+            + "{{/Reverse}}",
             '{{FrontSide}}<hr id="answer"><div class="answer">{{Term}}</div>'
-            + BACK_IMAGE
-            + NOTE_BLOCK,
+            + notes.BACK_IMAGE
+            + notes.NOTE_BLOCK,
         ),
     ),
 )
@@ -48,9 +40,8 @@ def generate(card: Card) -> list[Note]:
         text_html(card["meaning"]),
         text_html(card.note or ""),
         "y" if card["reverse"] else "",
-        *image_fields(card),
     )
-    return [Note(note_guid(card.id), NOTE_TYPE, fields, card.tags, media_of(card))]
+    return [notes.note_of(card, NOTE_TYPE, fields)]
 
 
 EXAMPLE = """\
