@@ -30,6 +30,9 @@ class LazyLoc:
     def resolve(self) -> Loc:
         return Loc(self.path, self.mark.line + 1, self.mark.column + 1)
 
+    def __str__(self) -> str:
+        return str(self.resolve())
+
 
 Where = Loc | LazyLoc
 

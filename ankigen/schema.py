@@ -71,10 +71,11 @@ class Text(Field):
         if not isinstance(value, str):
             ctx.error(loc, key, f"expected text, got {describe(value)}")
             return None
-        if not value.strip():
+        stripped = value.strip()
+        if not stripped:
             ctx.error(loc, key, "must not be empty")
             return None
-        return value.strip()
+        return stripped
 
 
 class Slug(Text):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,7 @@ class Validator:
 
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
-        self.card_ids: dict[str, Loc] = {}
+        self.card_ids: dict[str, Where] = {}
         self.section_ids: dict[str, Loc] = {}
         self.decks: dict[str, Loc] = {}
 
@@ -106,7 +107,7 @@ def validate(files: Iterable[tuple[str, Any]], problems: Problems) -> list[Secti
 
 
 def _section(
-    display: str, data: Any, problems: Problems, card_ids: dict[str, Loc]
+    display: str, data: Any, problems: Problems, card_ids: dict[str, Where]
 ) -> Section | None:
     here = Loc(display, 1, 1)
     if data is BROKEN:
@@ -145,6 +146,12 @@ def _section(
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _tags(section: tuple[str, ...], kind: str, own: tuple[str, ...]) -> tuple[str, ...]:
+    # Cached: most cards of a section share their tags, and so share one tuple.
+    return tuple(dict.fromkeys([*section, f"kind::{kind}", *own]))
+
+
 # Each kind's keys with the keys every card has, merged once rather than per card.
 _KIND_FIELDS = {name: {**CARD_FIELDS, **kind.fields} for name, kind in KINDS.items()}
 
@@ -155,7 +162,7 @@ def _card(
     index: int,
     section_tags: list[str],
     problems: Problems,
-    card_ids: dict[str, Loc],
+    card_ids: dict[str, Where],
     card_dir: Path,
 ) -> Card | None:
     if not isinstance(raw, Mapping):
@@ -177,21 +184,21 @@ def _card(
     if values is not None and kind.finish is not None:
         values = kind.finish(values, ctx)
     if isinstance(card_id, str) and card_id.strip():
-        here = raw.value_locs["id"]
-        first = card_ids.setdefault(card_id.strip(), here)
-        if first != here:
-            problems.add(here, f"{name}: duplicate card id (first used at {first})")
+        if card_id.strip() in card_ids:
+            first = card_ids[card_id.strip()]
+            problems.add(raw.value_locs["id"], f"{name}: duplicate card id (first used at {first})")
             return None
+        card_ids[card_id.strip()] = raw.value_locs.lazy("id")
     if values is None:
         return None
-    tags = dict.fromkeys([*section_tags, f"kind::{kind.name}", *values.pop("tags")])
+    tags = _tags(tuple(section_tags), kind.name, tuple(values.pop("tags")))
     return Card(
         id=values.pop("id"),
         kind=kind.name,
         note=values.pop("note"),
         image=values.pop("image"),
         image_side=values.pop("image_side"),
-        tags=tuple(tags),
+        tags=tags,
         values={k: v for k, v in values.items() if k != "kind"},
         loc=loc,
         value_locs=raw.value_locs,
