@@ -7,6 +7,7 @@ Output is plain text: results on stdout, problems and warnings on stderr.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,7 +17,7 @@ import typer
 from ankigen import __version__
 
 if TYPE_CHECKING:
-    from ankigen.build import Deck, Result
+    from ankigen.build import Deck, Progress, Result
 
 app = typer.Typer(
     help="Turn flashcards written as YAML into Anki decks (.apkg), one per section.",
@@ -95,7 +96,12 @@ def build(
         return
 
     def build_once() -> None:
-        result = builder.build(cards, out, strict, combined, progress=_progress())
+        progress = _progress()
+        try:
+            result = builder.build(cards, out, strict, combined, progress=progress)
+        finally:
+            if progress:
+                typer.echo("\r\033[K", err=True, nl=False)  # the progress line goes away
         _print_warnings(result)
         _print_report(result)
 
@@ -121,16 +127,13 @@ def build(
         typer.echo("stopped", err=True)
 
 
-def _progress():  # type: ignore[no-untyped-def]
-    # Only for a person at a terminal: pipes and logs get the plain report alone.
-    if not sys.stderr.isatty():
+def _progress() -> Progress | None:
+    # Only for a person at a terminal: pipes, logs and NO_COLOR get the plain report alone.
+    if not sys.stderr.isatty() or "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
         return None
 
     def show(done: int, total: int, path: Path) -> None:
-        end = "\n" if done == total else ""
         typer.echo(f"\r\033[Kbuilding {done}/{total}: {path}", err=True, nl=False)
-        if end:
-            typer.echo("\r\033[K", err=True, nl=False)
 
     return show
 
