@@ -21,10 +21,13 @@ from ankigen.kinds import KINDS
 from ankigen.lint import lint
 from ankigen.load import load_file
 from ankigen.notes import Note
-from ankigen.package import IdAllocator, Memory, Snapshot, build_package, read_package
+from ankigen.package import Memory, Snapshot, read_package
+from ankigen.packer import Packer
 from ankigen.validate import COMBINED, Validator, validate
 
 CARD_SUFFIXES = (".yaml", ".yml")
+# From this much card text on, a second process makes and packs decks (packer.py).
+PARALLEL_FROM_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -178,16 +181,34 @@ def _plan(
     memory = Memory()
     for snapshot in previous.values():
         memory.remember(snapshot)
-    now = clock()
-    ids = IdAllocator(memory, now)
-
     # Each file is checked, then packed, before the next is read, so a build holds one
     # section's cards and notes at a time. After the first problem nothing more is
     # packed (nothing will be written), but every file is still checked.
+    big = not combined and sum(f.stat().st_size for f in files) >= PARALLEL_FROM_BYTES
+    packer = Packer(memory, clock(), parallel=big and len(files) > 1)
+    try:
+        return _check_and_pack(
+            files, out_dir, strict, combined, progress, previous, memory, packer, notices
+        )
+    finally:
+        packer.close()
+
+
+def _check_and_pack(
+    files: list[Path],
+    out_dir: Path,
+    strict: bool,
+    combined: bool,
+    progress: Progress | None,
+    previous: dict[Path, Snapshot],
+    memory: Memory,
+    packer: Packer,
+    notices: list[str],
+) -> Result:
     problems = Problems()
     validator = Validator(problems)
     warnings: list[str] = []
-    decks: list[Deck] = []
+    packing: list[tuple[Path, Callable[[], tuple[bytes, Snapshot]]]] = []
     waiting: list[Section] = []  # for --combined, which packs every section together
     made = {out_dir / f"{COMBINED}.apkg"}
     for done, file in enumerate(files, start=1):
@@ -204,16 +225,14 @@ def _plan(
             waiting.append(section)
             continue
         path = out_dir / f"{section.id}.apkg"
-        data, snapshot = build_package([(section.deck, generate(section))], memory, now, ids)
-        decks.append(_deck(path, data, snapshot, previous.get(path)))
+        packing.append((path, packer.pack([(section.deck, list(section.cards))])))
     problems.raise_if_any()
     if strict and warnings:
         raise AnkigenError("\n".join(warnings))
     if combined:
         path = out_dir / f"{COMBINED}.apkg"
-        contents = [(s.deck, generate(s)) for s in waiting]
-        data, snapshot = build_package(contents, memory, now, ids)
-        decks.append(_deck(path, data, snapshot, previous.get(path)))
+        packing.append((path, packer.pack([(s.deck, list(s.cards)) for s in waiting])))
+    decks = [_deck(path, *packed(), previous.get(path)) for path, packed in packing]
 
     built = {guid for deck in decks if deck.snapshot for guid in deck.snapshot.notes}
     for deck in decks:

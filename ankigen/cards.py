@@ -10,7 +10,7 @@ from ankigen.errors import Loc
 from ankigen.media import Media
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Card:
     id: str
     kind: str

@@ -36,7 +36,7 @@ class NoteType:
     css: str = CSS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Note:
     guid: str
     note_type: NoteType

@@ -27,7 +27,7 @@ _VOLATILE_NOTE_TYPE_KEYS = ("mod", "did", "usn")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteRow:
     id: int
     guid: str

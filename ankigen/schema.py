@@ -207,7 +207,7 @@ class TextList(Field):
         return None if None in items else [item for item in items if item is not None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Header:
     key: str
     label: str

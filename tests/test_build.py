@@ -191,3 +191,41 @@ def test_note_guids_are_genankis_guid_for_the_card_ids():
         ("用語",),
     ]:
         assert note_guid(*ids) == genanki.guid_for("ankigen", *ids)
+
+
+def test_making_decks_in_a_second_process_writes_the_same_bytes(sample, monkeypatch):
+    import ankigen.build
+    from ankigen.packer import Packer
+
+    modes = []
+
+    class Recording(Packer):
+        def __init__(self, memory, clock, parallel):
+            modes.append(parallel)
+            super().__init__(memory, clock, parallel)
+
+    monkeypatch.setattr(ankigen.build, "Packer", Recording)
+
+    for name in ("more", "most"):
+        (sample / "cards" / f"{name}.yaml").write_text(
+            f'id: {name}\ntitle: {name}\ndeck: "Test::{name}"\ncards:\n'
+            f"  - {{id: {name}-1, kind: term, term: a, meaning: b}}\n",
+            encoding="utf-8",
+        )
+
+    def build_both() -> None:
+        monkeypatch.setattr(ankigen.build, "PARALLEL_FROM_BYTES", 10**12)
+        assert run("build", "--out", "alone")[0] == 0
+        monkeypatch.setattr(ankigen.build, "PARALLEL_FROM_BYTES", 0)
+        code, out, _ = run("build", "--out", "paired")
+        assert code == 0
+        assert "paired/sample.apkg: 8 notes, 12 cards (written;" in out
+        for apkg in (sample / "alone").glob("*.apkg"):
+            assert apkg.read_bytes() == (sample / "paired" / apkg.name).read_bytes(), apkg.name
+
+    build_both()
+    card_file = sample / "cards" / "sample.yaml"
+    card_file.write_text(card_file.read_text(encoding="utf-8").replace("ゲストOS", "ゲスト"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000100")
+    build_both()  # now with the memory of a previous build
+    assert modes == [False, True, False, True]
