@@ -1,4 +1,4 @@
-"""Benchmark `ankigen` on synthetic card trees: wall time and peak RSS, with a genanki baseline.
+"""Benchmark `ankigen` on synthetic card trees: wall time and peak memory, against genanki.
 
     python bench/bench.py [--sizes 1000,10000,100000] [--quick] [--repeat N] [--keep]
 
@@ -150,13 +150,44 @@ def write_tree(sections: list[dict], folder: Path) -> None:
 # A fresh process per measurement: RUSAGE_CHILDREN's ru_maxrss is the max over every child
 # a process has waited for, so it only isolates one target when that is the only child.
 _WRAPPER = """
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, tempfile, time
+
+def tree_pss_kib(root):
+    # Proportional set size summed over the process and its descendants (a build may
+    # fork a worker): each page they share counts once in the sum, split between them.
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                pass
+    tree, total = {root}, 0
+    for pid in sorted(parents):
+        if parents[pid] in tree:
+            tree.add(pid)
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                total += next(int(l.split()[1]) for l in f if l.startswith("Pss:"))
+        except (OSError, StopIteration):
+            pass
+    return total
+
+out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
 start = time.perf_counter()
-proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+proc = subprocess.Popen(sys.argv[1:], stdout=out, stderr=err, text=True)
+sampled = 0
+while proc.poll() is None:
+    if os.path.isdir("/proc"):
+        sampled = max(sampled, tree_pss_kib(proc.pid))
+    time.sleep(0.1)
 wall = time.perf_counter() - start
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, sampled)
+out.seek(0); err.seek(0)
 print(json.dumps({"wall": wall, "rss": rss, "rc": proc.returncode,
-                  "out": proc.stdout, "err": proc.stderr}))
+                  "out": out.read(), "err": err.read()}))
 """
 _RSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
 
@@ -275,7 +306,7 @@ def report(sizes, results, counts, help_run: Measure) -> None:
         f"Machine: nproc {cpus}, Python {platform.python_version()}, "
         f"{platform.system()} {platform.machine()}\n"
     )
-    print("| cards | notes | Anki cards | command | median wall s | peak RSS MB | × baseline |")
+    print("| cards | notes | Anki cards | command | median wall s | peak memory MB | × baseline |")
     print("|---:|---:|---:|---|---:|---:|---:|")
     for size in sizes:
         base = results[size]["baseline (genanki)"].wall
