@@ -17,10 +17,8 @@ from ankigen import output
 from ankigen import stamp as stamps
 from ankigen.cards import Section
 from ankigen.errors import AnkigenError, Problem, Problems, UsageError
-from ankigen.kinds import KINDS
 from ankigen.lint import lint
 from ankigen.load import load_file
-from ankigen.notes import Note
 from ankigen.package import Memory, Snapshot, read_package
 from ankigen.packer import Packer
 from ankigen.validate import COMBINED, Validator, validate
@@ -78,10 +76,6 @@ def load_sections(cards_dir: Path, strict: bool = False) -> tuple[list[Section],
     if strict and warnings:
         raise AnkigenError(warnings)
     return sections, warnings
-
-
-def generate(section: Section) -> list[Note]:
-    return [note for card in section.cards for note in KINDS[card.kind].generate(card)]
 
 
 def clock() -> int:

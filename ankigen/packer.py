@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ankigen.cards import Card
-from ankigen.kinds import KINDS
+from ankigen.kinds import generate
 from ankigen.package import IdAllocator, Memory, Snapshot, build_package
 
 Decks = list[tuple[str, list[Card]]]  # (deck name, its checked cards) for one package
@@ -27,11 +27,7 @@ Packed = tuple[bytes, Snapshot]
 
 
 def make(decks: Decks, memory: Memory, clock: int, ids: IdAllocator) -> Packed:
-    notes = [
-        (name, [note for card in cards for note in KINDS[card.kind].generate(card)])
-        for name, cards in decks
-    ]
-    return build_package(notes, memory, clock, ids)
+    return build_package([(name, generate(cards)) for name, cards in decks], memory, clock, ids)
 
 
 class Packer:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ankigen.build import generate
 from ankigen.cards import Section
-from ankigen.kinds import KINDS
+from ankigen.kinds import KINDS, generate
 from ankigen.package import card_count
 
 
 def summarize(sections: list[Section]) -> list[dict[str, Any]]:
     rows = []
     for section in sections:
-        notes = generate(section)
+        notes = generate(section.cards)
         kinds = {name: sum(c.kind == name for c in section.cards) for name in KINDS}
         rows.append(
             {

@@ -7,7 +7,7 @@ module here and one line to `KINDS`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,3 +36,8 @@ def _registry() -> dict[str, Kind]:
 
 
 KINDS: dict[str, Kind] = _registry()
+
+
+def generate(cards: Iterable[Card]) -> list[Note]:
+    """The notes these cards make, each by its kind's generator, in card order."""
+    return [note for card in cards for note in KINDS[card.kind].generate(card)]
