@@ -84,3 +84,52 @@ def test_the_redrawn_diagrams_are_on_their_cards():
     for apkg in (REPO / "decks").glob("*.apkg"):
         media.update(read_package(apkg.read_bytes()).media)
     assert len(media) == 5
+
+
+def _virtualbox_vagrant():
+    sections, _ = load_sections(REPO / "cards")
+    (section,) = [s for s in sections if s.id == "virtualbox-vagrant"]
+    return section
+
+
+def _answers(card):
+    """What a learner must produce for each of the card's Anki cards (issue 15)."""
+    if card.kind == "table":
+        return list(card["cells"].values())
+    if card.kind == "cloze":
+        return list(card["items"])
+    if card.kind == "command":
+        return [card["meaning"], card["command"]]
+    return [card["meaning"]] + ([card["term"]] if card["reverse"] else [])
+
+
+def test_virtualbox_vagrant_answers_are_recalled_not_read():
+    lengths = sorted(
+        len(answer.replace("`", ""))
+        for card in _virtualbox_vagrant().cards
+        for answer in _answers(card)
+    )
+    median = lengths[len(lengths) // 2]
+    p90 = lengths[int(0.9 * len(lengths)) - 1]
+    assert (median <= 25, p90 <= 40, lengths[-1] <= 60) == (True, True, True), (
+        median,
+        p90,
+        lengths[-1],
+    )
+
+
+def test_virtualbox_vagrant_version_sensitive_cards_name_their_version():
+    tagged = [c for c in _virtualbox_vagrant().cards if "version-sensitive" in c.tags]
+    assert {"vbox-nat-localhost", "vbox-nat-localhostreachable"} <= {c.id for c in tagged}
+    for card in tagged:
+        text = " ".join(v for v in card.values.values() if isinstance(v, str))
+        assert re.search(r"VirtualBox \d+\.\d+|\d{4}年", f"{text} {card.note or ''}"), card.id
+
+
+def test_virtualbox_vagrant_asks_the_confusable_pairs_side_by_side():
+    tables = {c.id: c for c in _virtualbox_vagrant().cards if c.kind == "table"}
+    pairs = {
+        "vagrant-halt-suspend-destroy": ["halt", "suspend", "destroy"],
+        "vbox-nat-vs-nat-network": ["nat", "nat-network"],
+    }
+    assert {t: [r.key for r in tables[t]["rows"]] for t in pairs} == pairs
