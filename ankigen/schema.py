@@ -6,7 +6,9 @@ error messages and the documentation all come from one definition.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections import abc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,10 @@ class Context:
     problems: Problems
     prefix: str  # e.g. "card 'docker-ps' (command): "
     card_dir: Path | None = None  # the card file's folder: image paths are relative to it
+    # For a card: its section's checked keys, where its own values are, and where it is.
+    section: dict[str, Any] = dataclasses.field(default_factory=dict)
+    locs: abc.Mapping[str, Where] = dataclasses.field(default_factory=dict)
+    loc: Loc = Loc("", 0, 0)
 
     def error(self, loc: Where, key: str, message: str) -> None:
         self.problems.add(loc, f"{self.prefix}'{key}': {message}")
@@ -108,7 +114,7 @@ class DeckName(Text):
 
 
 class Flag(Field):
-    def __init__(self, default: bool = False) -> None:
+    def __init__(self, default: bool | None = False) -> None:
         self.required = False
         self.default = default
 
