@@ -86,7 +86,7 @@ class Slug(Text):
 
     def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
         text = super().check(value, loc, key, ctx)
-        if text is not None and not SLUG_RE.match(text):
+        if text is not None and not SLUG_RE.fullmatch(text):
             ctx.error(
                 loc, key, f"'{text}' is not a valid id (use lowercase letters, digits and hyphens)"
             )
