@@ -316,7 +316,8 @@ def check(
         if deck.snapshot is None:  # known current from the last build's stamp
             continue
         if deck.previous is None:
-            stale.append(f"{deck.path}: missing")
+            if not deck.path.exists():  # a damaged deck is in the notices already
+                stale.append(f"{deck.path}: missing")
         elif deck.previous.importable() != deck.snapshot.importable():
             stale.append(f"{deck.path}: stale (cards changed since it was built)")
     stale += result.notices

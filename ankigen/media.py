@@ -41,6 +41,8 @@ def read_image(path: Path, root: Path) -> Media | str:
         resolved.relative_to(root.resolve())
     except ValueError:
         return "is outside the cards folder"
+    except RuntimeError:  # Python 3.11's resolve() on a loop of symbolic links
+        return "cannot be read: a loop of symbolic links"
     except OSError as e:
         return f"cannot be read: {e.strerror}"
     suffix = path.suffix.lower()

@@ -38,7 +38,8 @@ def describe(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value} (quote it to keep it as text)"
     if isinstance(value, str):
-        return f"the text '{value}'"
+        shown = value if len(value) <= 60 else value[:60] + "…"  # never a whole file
+        return f"the text '{shown}'"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
