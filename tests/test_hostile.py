@@ -272,16 +272,18 @@ def test_a_stamp_with_wrong_types_is_no_stamp(sample: Path, stamp: str) -> None:
     assert "(written;" in out
 
 
-def test_reordering_cards_makes_check_and_build_agree(sample: Path) -> None:
+def test_reordering_cards_makes_check_and_build_agree(project: Path) -> None:
+    # The order of new cards (their `due`) is part of what Anki imports.
+    head = 'id: net\ntitle: Net\ndeck: "Test::Net"\ncards:\n'
+    one = "  - {id: c1, kind: term, term: NAT, meaning: 外への通信だけ}\n"
+    two = "  - {id: c2, kind: term, term: Bridge, meaning: 同じネットワーク}\n"
+    path = project / "cards" / "net.yaml"
+    path.write_text(head + one + two, encoding="utf-8")
     assert run("build")[0] == 0
-    path = sample / "cards" / "sample.yaml"
-    text = path.read_text(encoding="utf-8")
-    head, _, rest = text.partition("\n  - id: ")
-    cards = ["  - id: " + c for c in ("\n" + rest).split("\n  - id: ")[1:]]
-    path.write_text(head + "\n" + "\n".join(reversed(cards)).rstrip("\n") + "\n", encoding="utf-8")
+    path.write_text(head + two + one, encoding="utf-8")
 
     code, out, _ = run("build", "--check")
-    assert (code, out) == (1, "decks/sample.apkg: stale (cards changed since it was built)\n")
+    assert (code, out) == (1, "decks/net.apkg: stale (cards changed since it was built)\n")
     assert "(written;" in run("build")[1]
     assert run("build", "--check")[0] == 0
 
@@ -326,17 +328,22 @@ def _ankigen(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[b
     )
 
 
-def test_a_latin1_stdout_shows_japanese_paths_as_escapes(project: Path) -> None:
-    shutil.copy(FIXTURES / "sample.yaml", project / "cards" / "日本語.yaml")
-    for args in (["build"], ["list"], ["check"]):
-        done = _ankigen(*args, cwd=project, PYTHONIOENCODING="latin-1")
-        assert done.returncode == 0, done.stderr.decode("latin-1")
-        assert b"Traceback" not in done.stderr
-    assert (project / "decks" / ".ankigen-build.json").exists()
-    done = _ankigen("check", cwd=project, PYTHONIOENCODING="latin-1")
-    assert done.stdout.startswith(b"cards: 1 sections")
-    broken = project / "cards" / "日本語.yaml"
-    broken.write_text("id: [", encoding="utf-8")
+def test_a_latin1_stdout_shows_japanese_as_escapes(project: Path) -> None:
+    text = (FIXTURES / "sample.yaml").read_text(encoding="utf-8")
+    text = text.replace('deck: "Test::Sample"', 'deck: "テスト::見本"')
+    assert "テスト" in text
+    (project / "cards" / "日本語.yaml").write_text(text, encoding="utf-8")
+
+    done = _ankigen("build", "--out", "デッキ", cwd=project, PYTHONIOENCODING="latin-1")
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout.startswith(b"\\u30c7\\u30c3\\u30ad/sample.apkg: 8 notes")
+    assert (project / "デッキ" / ".ankigen-build.json").exists()
+
+    done = _ankigen("list", cwd=project, PYTHONIOENCODING="latin-1")
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert b"\\u30c6\\u30b9\\u30c8::\\u898b\\u672c" in done.stdout
+
+    (project / "cards" / "日本語.yaml").write_text("id: [", encoding="utf-8")
     done = _ankigen("check", cwd=project, PYTHONIOENCODING="latin-1")
     assert done.returncode == 1
     assert done.stderr.startswith(b"cards/\\u65e5\\u672c\\u8a9e.yaml:1:6: YAML syntax error")
