@@ -26,7 +26,7 @@ app = typer.Typer(
     epilog="Exit codes: 0 success, 1 bad input or stale decks, 2 bad usage.",
 )
 
-CardsOption = Annotated[Path, typer.Option("--cards", help="Folder of card files (*.yaml).")]
+CardsOption = Annotated[Path, typer.Option("--cards", help="Folder of card files (*.yaml, *.yml).")]
 OutOption = Annotated[Path, typer.Option("--out", help="Folder the .apkg decks are written to.")]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Treat lint warnings as errors.")]
 
