@@ -138,7 +138,9 @@ def load_file(path: Path, display: str, problems: Problems) -> Any:
             f"file is not UTF-8 text (byte 0x{raw[e.start]:02x}); save it as UTF-8",
         )
         return BROKEN
-    return parse(text, display, problems)
+    # A linked file may be one that is not the user's to show (a link to /etc/passwd):
+    # its lines are never quoted in a message.
+    return parse(text, display, problems, show_source=not path.is_symlink())
 
 
 # Characters no card may hold: C0 and C1 controls (tab, line feed and carriage return
@@ -189,14 +191,14 @@ def _forbidden_characters(text: str, display: str, problems: Problems) -> bool:
     return found
 
 
-def parse(text: str, display: str, problems: Problems) -> Any:
+def parse(text: str, display: str, problems: Problems, show_source: bool = True) -> Any:
     if _FORBIDDEN_IN_FILE.search(text) and _forbidden_characters(text, display, problems):
         return BROKEN
     loader = _FastLoader(text)
     try:
         return _Builder(loader, display, problems).document()
     except yaml.MarkedYAMLError as e:
-        _report_syntax_error(text, display, problems, e)
+        _report_syntax_error(text, display, problems, e, show_source)
         return BROKEN
     except _Refused:
         return BROKEN
@@ -208,7 +210,7 @@ def parse(text: str, display: str, problems: Problems) -> Any:
 
 
 def _report_syntax_error(
-    text: str, display: str, problems: Problems, first: yaml.MarkedYAMLError
+    text: str, display: str, problems: Problems, first: yaml.MarkedYAMLError, show_source: bool
 ) -> None:
     # Parse again with the pure-Python loader: its messages are the same whether or not
     # libyaml is installed, so users and tests see one wording. Where it finds nothing
@@ -239,9 +241,9 @@ def _report_syntax_error(
         message = f"{problem}{where}"
     loc = Loc(display, mark.line + 1, mark.column + 1)
     hint = _hint(error, mark)
-    excerpt = source_excerpt(text, mark.line, mark.column)
+    excerpt = "\n" + source_excerpt(text, mark.line, mark.column) if show_source else ""
     problems.add(
-        loc, f"YAML syntax error: {message}\n{excerpt}" + (f"\n  hint: {hint}" if hint else "")
+        loc, f"YAML syntax error: {message}{excerpt}" + (f"\n  hint: {hint}" if hint else "")
     )
 
 

@@ -380,3 +380,25 @@ def test_a_top_level_text_is_not_echoed(project: Path) -> None:
     assert (
         err == "cards/passwd.yaml:1:1: expected a section (a mapping) at the top level, got text\n"
     )
+
+
+@posix_only
+def test_a_linked_card_file_is_never_quoted(project: Path) -> None:
+    secret = project / "secret.txt"
+    secret.write_text("token: [s3cr3t\n", encoding="utf-8")
+    (project / "cards" / "net.yaml").symlink_to(secret)
+    code, _, err = run("build")
+    assert code == 1
+    assert "s3cr3t" not in err
+    assert err.startswith("cards/net.yaml:2:1: YAML syntax error: ")
+
+
+@pytest.mark.parametrize("command", ["check", "list"])
+def test_check_and_list_report_a_control_character(project: Path, command: str) -> None:
+    (project / "cards" / "net.yaml").write_bytes(b"id: a\x1bb\n")
+    code, out, err = run(command)
+    assert (code, out) == (1, "")
+    assert err == (
+        "cards/net.yaml:1:6: character U+001B (control character ESC) is not allowed "
+        "in a card file; remove it\n"
+    )
