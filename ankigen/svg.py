@@ -54,7 +54,7 @@ _CSS_VALUE = re.compile(r"[\w\s.,%#'\"!/+*()-]*")
 _CSS_FUNCTION = re.compile(r"([\w-]*)\s*\(")
 # "" is a bare parenthesis, as in calc((1px + 2px) * 2).
 _CSS_FUNCTIONS = frozenset(
-    "rgb rgba hsl hsla url calc translate translatex translatey rotate scale matrix "
+    "rgb rgba hsl hsla url calc var translate translatex translatey rotate scale matrix "
     "skewx skewy".split()
     + [""]
 )
@@ -76,6 +76,8 @@ def svg_problem(data: bytes) -> str | None:
         parser.Parse(data, True)
     except Refused as e:
         return f"is an SVG that is not allowed ({e})"
+    except (ValueError, LookupError) as e:  # an encoding expat does not read ("utf-16-be")
+        return f"is an SVG in an encoding that cannot be read ({e}); save it as UTF-8"
     except xml.parsers.expat.ExpatError as e:
         return (
             f"is not a well-formed SVG (line {e.lineno}: {xml.parsers.expat.ErrorString(e.code)})"
@@ -216,7 +218,10 @@ def _declarations_problem(css: str) -> str | None:
             continue
         name, colon, value = declaration.partition(":")
         name = name.strip().lower()
-        if not colon or name not in PRESENTATION:
+        # Custom properties (--fg) carry colours for night mode; their values are checked
+        # like any other, so var() can only bring in what passed here.
+        custom = re.fullmatch(r"--[\w-]+", name) is not None
+        if not colon or not (name in PRESENTATION or custom):
             return f"the property '{name[:40]}' is not allowed"
         problem = _value_problem(value)
         if problem:
