@@ -38,6 +38,7 @@ TRICKS = {
     "image-set": ("<style>rect { fill: image-set('a.png' 1x) }</style>", "image-set()"),
     "expression": ("<rect style='fill: expression(alert(1))'/>", "expression()"),
     "external url": ("<rect fill='url(#a) url(http://x)'/>", "the value 'url(#a) url(http:"),
+    "relative url": ("<rect style='fill: url(track.png)'/>", "url() to something other"),
     "external url in a custom property": ("<style>a { --x: url(http://e/x) }</style>", "--x"),
     "unknown property": ("<rect style='behavior: url(#x)'/>", "the property 'behavior'"),
     "SMIL set": (
