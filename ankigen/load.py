@@ -177,12 +177,12 @@ def character_name(char: str) -> str:
 def _forbidden_characters(text: str, display: str, problems: Problems) -> bool:
     found = False
     for count, match in enumerate(_FORBIDDEN_IN_FILE.finditer(text)):
-        if count == _MAX_REPORTED:
-            problems.add(Loc(display, 1, 1), "more characters that are not allowed (not listed)")
-            break
         start = match.start()
         line = text.count("\n", 0, start) + 1
         col = start - (text.rfind("\n", 0, start) + 1) + 1
+        if count == _MAX_REPORTED:
+            problems.add(Loc(display, line, col), "more characters that are not allowed from here")
+            break
         problems.add(
             Loc(display, line, col),
             f"character {character_name(match.group())} is not allowed in a card file; remove it",
