@@ -15,6 +15,7 @@ import json
 import re
 import sqlite3
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,6 +55,9 @@ class Snapshot:
     notes: dict[str, NoteRow] = field(default_factory=dict)
     cards: dict[tuple[str, int], int] = field(default_factory=dict)
     media: dict[str, str] = field(default_factory=dict)  # file name -> sha256 of its bytes
+    # guid -> the note's place in its deck: the `due` of its new cards, which Anki imports
+    # as the order new cards are shown in.
+    positions: dict[str, int] = field(default_factory=dict)
     # Not imported by Anki, but what the next build needs: each note's deck (Anki never
     # moves an existing card to another deck) and the numbers of its cloze items.
     note_decks: dict[str, str] = field(default_factory=dict)
@@ -62,7 +66,14 @@ class Snapshot:
     def importable(self) -> tuple[Any, ...]:
         """The parts that matter to an import: ids of rows are the package's own business."""
         notes = sorted((n.guid, n.note_type_id, n.mod, n.content) for n in self.notes.values())
-        return (sorted(self.decks), self.note_types, notes, sorted(self.cards), self.media)
+        return (
+            sorted(self.decks),
+            self.note_types,
+            notes,
+            sorted(self.cards),
+            self.media,
+            self.positions,
+        )
 
 
 @dataclass
@@ -146,6 +157,8 @@ def build_package(
         deck = genanki.Deck(deck_id(deck_name), deck_name)
         genanki_decks.append(deck)
         for position, note in enumerate(notes):
+            _check_fields(note)
+            snapshot.positions[note.guid] = position
             gnote = genanki.Note(
                 model=models[note.note_type.id],
                 fields=list(note.fields),
@@ -182,6 +195,18 @@ def build_package(
         name: hashlib.sha256(data).hexdigest() for name, data in sorted(media.items())
     }
     return _write(genanki.Package(genanki_decks), planned, snapshot, media), snapshot
+
+
+def _check_fields(note: Note) -> None:
+    # The last guard: Anki refuses a whole package if one note has a field separator in a
+    # field or the wrong number of fields. Card text with a control character is refused
+    # when it is read, so reaching this is a bug in a generator, not the user's input.
+    fields = note.fields
+    if len(fields) != len(note.note_type.fields) or any("\x1f" in f for f in fields):
+        raise RuntimeError(
+            f"bug: note {note.guid} has {len(fields)} fields for note type "
+            f"'{note.note_type.name}' ({len(note.note_type.fields)} fields) or a U+001F in one"
+        )
 
 
 def _plan_note(note: Note, before: NoteRow | None, clock: int, ids: IdAllocator) -> NoteRow:
@@ -266,7 +291,17 @@ def read_package(data: bytes) -> Snapshot:
                 name: hashlib.sha256(archive.read(entry)).hexdigest()
                 for entry, name in index.items()
             }
-    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+    # A damaged file fails anywhere in zipfile or zlib, with any of these.
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        OSError,
+    ) as e:
         raise ValueError(f"not an ankigen .apkg ({e})") from e
     db = sqlite3.connect(":memory:")
     try:
@@ -293,8 +328,11 @@ def read_package(data: bytes) -> Snapshot:
             slots = Slots.from_data(record) if record else _legacy_slots(mid, fields)
             if slots is not None:
                 snapshot.slots[guid] = slots
-        for card_id, note_id, ordinal, deck in db.execute("SELECT id, nid, ord, did FROM cards"):
+        for card_id, note_id, ordinal, due, deck in db.execute(
+            "SELECT id, nid, ord, due, did FROM cards ORDER BY id"
+        ):
             snapshot.cards[guids[note_id], ordinal] = card_id
+            snapshot.positions.setdefault(guids[note_id], due)
             snapshot.note_decks[guids[note_id]] = deck_names[deck]
         return snapshot
     except (sqlite3.DatabaseError, TypeError, KeyError, ValueError) as e:

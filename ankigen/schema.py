@@ -44,7 +44,8 @@ def describe(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value} (quote it to keep it as text)"
     if isinstance(value, str):
-        return f"the text '{value}'"
+        shown = value if len(value) <= 60 else value[:60] + "…"  # never a whole file
+        return f"the text '{shown}'"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -92,7 +93,7 @@ class Slug(Text):
 
     def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
         text = super().check(value, loc, key, ctx)
-        if text is not None and not SLUG_RE.match(text):
+        if text is not None and not SLUG_RE.fullmatch(text):
             ctx.error(
                 loc, key, f"'{text}' is not a valid id (use lowercase letters, digits and hyphens)"
             )

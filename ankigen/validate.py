@@ -122,7 +122,9 @@ def _section(
         )
         return None
     if not isinstance(data, Mapping):
-        problems.add(here, f"expected a section (a mapping) at the top level, got {describe(data)}")
+        # Not the text itself: the file may be a link to one that is not the user's to show.
+        got = "text" if isinstance(data, str) else describe(data)
+        problems.add(here, f"expected a section (a mapping) at the top level, got {got}")
         return None
     header = check_mapping(data, data.loc, SECTION_FIELDS, Context(problems, ""))
     raw_cards = data.get("cards")

@@ -41,11 +41,25 @@ RETIRED = (
 )
 
 
+# Every cell is a note that shows the whole table, so a deck grows with the square of the
+# cells (an 80 x 80 table made a 98 MB deck). 200 cells, e.g. 20 rows x 10 columns, is
+# also more cards than one table should teach; a bigger table is better split.
+MAX_CELLS = 200
+
+
 def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
-    """Every row has every column, and nothing else."""
+    """Every row has every column, and nothing else; and the table is not too big."""
     rows: list[Header] = values["rows"]
     columns: list[Header] = values["columns"]
     cells: Mapping = values["cells"]
+    if len(rows) * len(columns) > MAX_CELLS:
+        ctx.problems.add(
+            cells.loc,
+            f"{ctx.prefix}a table of {len(rows)} rows x {len(columns)} columns has "
+            f"{len(rows) * len(columns):,} cells; the limit is {MAX_CELLS} (each cell is a "
+            "note that shows the whole table): split it into smaller tables",
+        )
+        return None
     row_keys = [r.key for r in rows]
     column_keys = [c.key for c in columns]
     grid: dict[tuple[str, str], str] = {}
