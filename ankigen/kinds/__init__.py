@@ -27,6 +27,9 @@ class Kind:
     # Checks across keys once each key is valid (a table's cells against its rows and
     # columns); returns the values to keep, or None after reporting what is wrong.
     finish: Callable[[dict[str, Any], Context], dict[str, Any] | None] | None = None
+    # Keys whose whole text is a command (not prose): the lint checks it as it checks
+    # `inline code`, for characters a learner cannot type back (`ankigen.lint`).
+    code_keys: tuple[str, ...] = ()
 
 
 def _registry() -> dict[str, Kind]:

@@ -57,4 +57,5 @@ KIND = Kind(
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    code_keys=("command",),
 )
