@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,13 +14,15 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from ankigen.kinds import KINDS
 from ankigen.notes import note_guid
 from ankigen.package import read_package
 from tests.conftest import REPO, import_apkg, run
 
 
-def test_check_validates_and_writes_nothing(sample):
-    assert run("check") == (0, "cards: 1 sections, 5 cards, no errors\n", "")
+def test_check_validates_and_writes_nothing(sample, sample_counts):
+    counts = f"{sample_counts.sections} sections, {sample_counts.cards} cards"
+    assert run("check") == (0, f"cards: {counts}, no errors\n", "")
     assert not (sample / "decks").exists()
 
 
@@ -36,17 +39,22 @@ def test_check_reports_errors_like_build(sample):
     )
 
 
-def test_list_table(sample):
+def test_list_table(sample, sample_counts):
     code, out, _ = run("list")
     assert code == 0
-    assert out.splitlines() == [
-        "section  deck          term  command  table  cloze  notes  anki cards",
-        "sample   Test::Sample  2     1        1      1      8      12",
-        "total                  2     1        1      1      8      12",
-    ]
+    header, row, total = out.splitlines()
+    kinds = [str(sample_counts.kinds.get(kind, 0)) for kind in KINDS]
+    counts = [str(sample_counts.notes), str(sample_counts.anki_cards)]
+    assert header.split() == ["section", "deck", *KINDS, "notes", "anki", "cards"]
+    assert row.split() == ["sample", "Test::Sample", *kinds, *counts]
+    assert total.split() == ["total", *kinds, *counts]
+    # Columns line up: each value starts where its heading does.
+    starts = [m.start() for m in re.finditer(r"\S+", header)][:-1]
+    assert [m.start() for m in re.finditer(r"\S+", row)] == starts
+    assert [m.start() for m in re.finditer(r"\S+", total)] == [0, *starts[2:]]
 
 
-def test_list_json(sample):
+def test_list_json(sample, sample_counts):
     code, out, _ = run("list", "--json")
     assert code == 0
     assert json.loads(out) == [
@@ -54,9 +62,9 @@ def test_list_json(sample):
             "section": "sample",
             "file": "cards/sample.yaml",
             "deck": "Test::Sample",
-            "kinds": {"term": 2, "command": 1, "table": 1, "cloze": 1},
-            "notes": 8,
-            "anki_cards": 12,
+            "kinds": {kind: sample_counts.kinds.get(kind, 0) for kind in KINDS},
+            "notes": sample_counts.notes,
+            "anki_cards": sample_counts.anki_cards,
         }
     ]
 
@@ -88,17 +96,20 @@ def test_schema_rejects_what_the_validator_rejects():
     assert not validator.is_valid({**section, "id": "Not A Slug"})
 
 
-def test_new_scaffolds_a_section_that_builds_cleanly(project):
+def test_new_scaffolds_a_section_that_builds_cleanly(project, collection):
     code, out, _ = run("new", "kubernetes")
     assert (code, out) == (0, "cards/kubernetes.yaml: created; edit it, then run 'ankigen build'\n")
     code, out, err = run("build", "--strict")
     assert (code, err) == (0, "")
-    assert out.startswith("decks/kubernetes.apkg: 5 notes, 8 cards")
     kinds = [
         c["kind"]
         for c in yaml.safe_load((project / "cards" / "kubernetes.yaml").read_text())["cards"]
     ]
-    assert sorted(kinds) == ["cloze", "command", "table", "term"]
+    assert kinds == list(KINDS)  # one example of every kind (tests/test_kinds.py checks each)
+    log = import_apkg(collection, project / "decks" / "kubernetes.apkg")
+    notes, cards = collection.note_count(), collection.card_count()
+    assert len(log.new) == notes
+    assert out.startswith(f"decks/kubernetes.apkg: {notes} notes, {cards} cards (written;")
 
 
 def test_new_never_overwrites(sample):
@@ -115,7 +126,7 @@ def test_new_rejects_a_bad_id(project):
     )
 
 
-def test_combined_deck_holds_every_section_as_a_subdeck(sample, collection):
+def test_combined_deck_holds_every_section_as_a_subdeck(sample, collection, sample_counts):
     (sample / "cards" / "more.yaml").write_text(
         'id: more\ntitle: More\ndeck: "Test::More"\ncards:\n'
         "  - {id: m1, kind: term, term: a, meaning: b}\n",
@@ -123,16 +134,17 @@ def test_combined_deck_holds_every_section_as_a_subdeck(sample, collection):
     )
     run("build")
     code, out, _ = run("build", "--combined")
+    notes, cards = sample_counts.notes + 1, sample_counts.anki_cards + 1  # and more.yaml's
     assert (code, out) == (
         0,
-        "decks/combined.apkg: 9 notes, 13 cards "
-        "(written; 0 added, 0 changed, 9 unchanged, 0 removed)\n",
+        f"decks/combined.apkg: {notes} notes, {cards} cards "
+        f"(written; 0 added, 0 changed, {notes} unchanged, 0 removed)\n",
     )
     combined = read_package((sample / "decks" / "combined.apkg").read_bytes())
     assert combined.decks == ["Test::More", "Test::Sample"]
 
     log = import_apkg(collection, sample / "decks" / "combined.apkg")
-    assert len(log.new) == 9
+    assert len(log.new) == notes
     names = {d.name for d in collection.decks.all_names_and_ids()}
     assert {"Test", "Test::More", "Test::Sample"} <= names
     # The same notes as the section decks: importing one after the other adds nothing.
@@ -174,11 +186,11 @@ def test_watch_rebuilds_on_change_and_stops_cleanly_on_ctrl_c(sample):
     assert "Traceback" not in err
 
 
-def test_console_script_end_to_end(sample):
+def test_console_script_end_to_end(sample, sample_counts):
     script = Path(sys.executable).parent / "ankigen"
     result = subprocess.run([str(script), "build"], capture_output=True, text=True, check=False)
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout.startswith("decks/sample.apkg: 8 notes, 12 cards")
+    assert result.stdout.startswith(sample_counts.deck_line("decks/sample.apkg") + " (written;")
 
 
 def test_progress_is_reported_per_card_file(sample):
