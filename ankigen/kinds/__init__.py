@@ -24,6 +24,8 @@ class Kind:
     generate: Callable[[Card], list[Note]]
     # One card of this kind as YAML, for `ankigen new`; {section} is the new section's id.
     example: str
+    # The Anki cards one such card makes, in words, for README's table of kinds.
+    asks: str
     # Checks across keys once each key is valid (a table's cells against its rows and
     # columns); returns the values to keep, or None after reporting what is wrong.
     finish: Callable[[dict[str, Any], Context], dict[str, Any] | None] | None = None

@@ -53,4 +53,5 @@ KIND = Kind(
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    asks="one per item",
 )

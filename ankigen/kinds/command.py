@@ -57,5 +57,6 @@ KIND = Kind(
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    asks="Command → Meaning; Meaning → Command (typed)",
     code_keys=("command",),
 )

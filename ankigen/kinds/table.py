@@ -193,5 +193,6 @@ KIND = Kind(
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    asks="one per cell",
     finish=finish,
 )

@@ -58,4 +58,5 @@ KIND = Kind(
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    asks="Term → Meaning; Meaning → Term (only if `reverse`)",
 )
