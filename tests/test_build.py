@@ -148,16 +148,43 @@ def test_guids_come_from_card_ids_and_survive_text_edits(sample: Path) -> None:
     )
 
 
-def test_no_temp_files_are_left_behind(sample: Path, tmp_path_factory) -> None:
+def test_no_temp_files_are_left_behind(sample: Path, tmp_path: Path, monkeypatch) -> None:
     import tempfile
 
-    tmp_before = set(Path(tempfile.gettempdir()).iterdir())
-    run("build")
+    # A temp folder of its own: the shared one changes under other programs' feet.
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    assert run("build")[0] == 0
     assert sorted(p.name for p in (sample / "decks").iterdir()) == [
         ".ankigen-build.json",
         "sample.apkg",
     ]
-    assert set(Path(tempfile.gettempdir()).iterdir()) == tmp_before
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_a_write_that_fails_leaves_no_temp_file_and_the_old_deck(sample: Path, monkeypatch):
+    import errno
+    import os
+
+    assert run("build")[0] == 0
+    deck = sample / "decks" / "sample.apkg"
+    old = deck.read_bytes()
+    card_file = sample / "cards" / "sample.yaml"
+    card_file.write_text(card_file.read_text(encoding="utf-8").replace("ゲストOS", "ゲスト"))
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)  # the deck's bytes are written, not yet kept
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    assert err == f"{Path('decks') / 'sample.apkg'}: cannot write: {os.strerror(errno.ENOSPC)}\n"
+    assert deck.read_bytes() == old
+    assert sorted(p.name for p in (sample / "decks").iterdir()) == [
+        ".ankigen-build.json",
+        "sample.apkg",
+    ]
 
 
 def test_repository_cards_build_and_import_without_warnings(tmp_path, collection) -> None:
