@@ -251,3 +251,33 @@ def test_making_decks_in_a_second_process_writes_the_same_bytes(sample, monkeypa
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000100")
     build_both()  # now with the memory of a previous build
     assert modes == [False, True, False, True]
+
+
+def test_table_rows_and_columns_keep_the_written_order(project, collection):
+    # Neither order is alphabetical, by key or by label, so no sort can pass for it.
+    rows = [("zeta", "Z行"), ("alpha", "A行"), ("mid", "M行")]
+    columns = [("yy", "列3"), ("bb", "列1"), ("mm", "列2")]
+    (project / "cards" / "order.yaml").write_text(
+        'id: order\ntitle: Order\ndeck: "Test::Order"\ncards:\n'
+        "  - id: t\n    kind: table\n    title: 順序\n    rows:\n"
+        + "".join(f"      - {{key: {k}, label: {v}}}\n" for k, v in rows)
+        + "    columns:\n"
+        + "".join(f"      - {{key: {k}, label: {v}}}\n" for k, v in columns)
+        + "    cells:\n"
+        + "".join(
+            f"      {r}: {{{', '.join(f'{c}: {r}-{c}' for c, _ in columns)}}}\n" for r, _ in rows
+        ),
+        encoding="utf-8",
+    )
+    assert run("build")[0] == 0
+    import_apkg(collection, project / "decks" / "order.apkg")
+
+    # New cards come up in their due order: row by row, each row column by column.
+    cards = sorted((collection.get_card(c) for c in collection.find_cards("")), key=lambda c: c.due)
+    asked = [(card.note()["Row"], card.note()["Column"]) for card in cards]
+    assert asked == [(r, c) for _, r in rows for _, c in columns]
+    grid = cards[0].note()["Grid"]
+    assert re.findall(r"<th>([^<]+)</th>", grid) == [c for _, c in columns] + [r for _, r in rows]
+    assert re.findall(r"<td[^>]*>([^<]+)</td>", grid) == [
+        f"{r}-{c}" for r, _ in rows for c, _ in columns
+    ]

@@ -243,3 +243,57 @@ def test_strict_fails_on_warnings_remembered_from_the_last_build(project):
     code, out, err = run("build", "--strict")
     assert (code, out) == (1, "")
     assert "contains an en dash" in err
+
+
+# Appended to a copy of kinds/term.py: the term generator now adds "!" to each term.
+EDITED_GENERATOR = """
+
+import dataclasses as _dataclasses
+
+_generate_before_the_edit = generate
+
+
+def generate(card):
+    return [
+        _dataclasses.replace(note, fields=(note.fields[0] + "!", *note.fields[1:]))
+        for note in _generate_before_the_edit(card)
+    ]
+
+
+KIND = _dataclasses.replace(KIND, generate=generate)
+"""
+
+
+def test_editing_ankigens_own_code_makes_the_next_build_a_full_one(sample, tmp_path, sample_counts):
+    import shutil
+    import subprocess
+    import sys
+
+    import ankigen
+
+    engine = tmp_path / "engine"
+    shutil.copytree(
+        Path(ankigen.__file__).parent,
+        engine / "ankigen",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    path = os.pathsep.join(p for p in (str(engine), os.environ.get("PYTHONPATH")) if p)
+
+    def build(epoch: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "ankigen", "build"],
+            cwd=sample,
+            env={**os.environ, "PYTHONPATH": path, "SOURCE_DATE_EPOCH": epoch},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert (result.returncode, result.stderr) == (0, ""), result.stderr
+        return result.stdout
+
+    assert "(written;" in build("1700000000")
+    assert "(unchanged;" in build("1700000000")
+    with (engine / "ankigen" / "kinds" / "term.py").open("a", encoding="utf-8") as f:
+        f.write(EDITED_GENERATOR)
+    terms = sample_counts.kinds["term"]
+    assert f"(written; 0 added, {terms} changed," in build("1700000100")
