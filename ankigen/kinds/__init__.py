@@ -1,14 +1,17 @@
 """The registry of card kinds: the one place that says what a card may be.
 
-Each kind names its own keys (checked by `ankigen.validate`), the note type its notes use,
-and the generator that turns a checked card into notes. Adding a kind means adding a
-module here and one line to `KINDS`.
+A kind is one module here, whose `KIND` names its keys (checked by `ankigen.validate`,
+with any value types of its own), the note type its notes use, the generator that turns
+a checked card into notes, and its example for `ankigen new`. Adding a kind means that
+module, its name in `MODULES`, and its note type's pin in tests/note_types.json (see
+CONTRIBUTING.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from ankigen.cards import Card
@@ -34,10 +37,13 @@ class Kind:
     code_keys: tuple[str, ...] = ()
 
 
-def _registry() -> dict[str, Kind]:
-    from ankigen.kinds import cloze, command, table, term
+# In this order `ankigen list` shows their columns and `ankigen new` writes their examples.
+MODULES = ("term", "command", "table", "cloze")
 
-    return {kind.name: kind for kind in (term.KIND, command.KIND, table.KIND, cloze.KIND)}
+
+def _registry() -> dict[str, Kind]:
+    kinds: list[Kind] = [import_module(f"{__name__}.{name}").KIND for name in MODULES]
+    return {kind.name: kind for kind in kinds}
 
 
 KINDS: dict[str, Kind] = _registry()
