@@ -72,7 +72,7 @@ def test_committed_schema_is_current():
     assert code == 0
     assert json.loads(out) == json.loads(
         (REPO / "schema" / "card-file.schema.json").read_text(encoding="utf-8")
-    )
+    ), "the committed schema is stale: run 'ankigen schema > schema/card-file.schema.json'"
 
 
 def test_every_card_file_validates_against_the_schema():
