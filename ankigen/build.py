@@ -80,7 +80,9 @@ def card_files(cards_dir: Path) -> list[Path]:
 
 
 def load_sections(cards_dir: Path, strict: bool = False) -> tuple[list[Section], list[Problem]]:
-    """Read and check every card file. Raises AnkigenError listing every problem."""
+    """Read, check and lint every card file, for `check` and `list`. A build checks in
+    `_check_and_pack` instead, so it can pack each file's section before reading the next.
+    Raises AnkigenError listing every problem (and, with `strict`, every warning)."""
     problems = Problems()
     # One file at a time: a loaded file, with a location for every value, is several times
     # the size of the cards made from it, and is dropped as soon as they are.

@@ -7,7 +7,8 @@ from typing import Any, NamedTuple
 class Loc(NamedTuple):
     """Where a value was written: 1-based line and column, as editors count them.
 
-    A tuple, not a dataclass: the loader makes one for every value of every card."""
+    A tuple, not a dataclass: problems sort by it (file, then line, then column), and the
+    loader makes one straight from a parser mark whenever a location is asked for."""
 
     path: str
     line: int

@@ -11,7 +11,8 @@ import html
 import re
 
 _ANKI_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
-_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+# `code` in prose; the lint looks inside the same spans.
+INLINE_CODE = re.compile(r"`([^`\n]+)`")
 # Most card text has none of these and is its own HTML: skip the work for it.
 _SPECIAL = re.compile(r"[<>&{}\[\]`\r\n]")
 
@@ -28,7 +29,7 @@ def text_html(text: str) -> str:
     """Prose: escaped, with `backticks` shown as inline code and newlines as line breaks."""
     if not _SPECIAL.search(text):
         return text
-    return _lines(_INLINE_CODE.sub(r"<code>\1</code>", escape(text)))
+    return _lines(INLINE_CODE.sub(r"<code>\1</code>", escape(text)))
 
 
 def code_html(text: str) -> str:

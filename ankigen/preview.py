@@ -115,7 +115,7 @@ def _data_urls(media_dir: Path) -> dict[str, str]:
     return urls
 
 
-def _faces(col, media: dict[str, str]) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+def _faces(col, media: dict[str, str]) -> tuple[list[str], list[str]]:
     body: list[str] = []
     styles: dict[int, str] = {}
     for deck in sorted(col.decks.all_names_and_ids(), key=lambda d: d.name):
@@ -141,12 +141,12 @@ def _faces(col, media: dict[str, str]) -> tuple[list[str], list[str]]:  # type: 
     return body, list(styles.values())
 
 
-def _type_answer_field(card, note_type) -> str | None:  # type: ignore[no-untyped-def]
+def _type_answer_field(card, note_type) -> str | None:
     match = re.search(r"\{\{type:(.+?)\}\}", card.template()["qfmt"])
     return card.note()[match[1]] if match else None
 
 
-def _type_answer(col, text: str, expected: str | None, side: str) -> str:  # type: ignore[no-untyped-def]
+def _type_answer(col, text: str, expected: str | None, side: str) -> str:
     # Anki's reviewer, not its template engine, fills in the type-in box: do as it does,
     # with the correct answer typed on the back.
     if expected is None:

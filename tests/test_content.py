@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from ankigen.build import load_sections
+from ankigen.kinds import KINDS
 from ankigen.package import read_package
 from tests.conftest import run
 
@@ -48,7 +49,8 @@ def test_committed_decks_are_current():
     code, out, _ = run(
         "build", "--check", "--cards", str(REPO / "cards"), "--out", str(REPO / "decks")
     )
-    assert (code, out) == (0, "3 decks up to date\n")
+    sections = len(list((REPO / "cards").glob("*.yaml")))
+    assert (code, out) == (0, f"{sections} decks up to date\n")
 
 
 def test_readme_lists_every_deck_with_its_counts():
@@ -68,6 +70,24 @@ def test_readme_lists_every_deck_with_its_counts():
             len(snapshot.cards),
         )
     assert listed == actual
+
+
+def _kind_table() -> str:
+    lines = ["| kind | note type | fields | cards |", "|---|---|---|---|"]
+    for kind in KINDS.values():
+        fields = ", ".join(kind.note_type.fields)
+        lines.append(f"| `{kind.name}` | {kind.note_type.name} | {fields} | {kind.asks} |")
+    return "\n".join(lines) + "\n"
+
+
+def test_readme_kind_table_is_the_registry():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"^\| kind \| note type \| fields \| cards \|\n(?:\|.*\n)*", readme, re.M)
+    assert found, "README.md has lost its table of kinds ('| kind | note type | fields | cards |')"
+    table = _kind_table()
+    assert found[0] == table, (
+        f"README.md's table of kinds is not what ankigen.kinds.KINDS holds; paste this:\n\n{table}"
+    )
 
 
 def test_the_redrawn_diagrams_are_on_their_cards():

@@ -68,3 +68,30 @@ def test_text_that_looks_like_html_is_a_warning_but_placeholders_are_not(project
         "cards/lint.yaml:8:14: card 'l1' (command): 'meaning': looks like HTML; "
         "card text is plain text and is shown as written [warning]\n"
     )
+
+
+def test_html_check_says_what_the_tag_pattern_says():
+    """`looks_like_html` is `</?name\\b[^>]*>` without the rescans: the same answer on every
+    short string of the characters that matter."""
+    import itertools
+    import re
+
+    from ankigen.lint import _TAG_START, looks_like_html
+
+    tag = re.compile(_TAG_START.pattern + r"[^>]*>", re.IGNORECASE)
+    alphabet = "<</bBr> x"
+    for length in range(7):
+        for chars in itertools.product(alphabet, repeat=length):
+            text = "".join(chars)
+            assert looks_like_html(text) == bool(tag.search(text)), text
+
+
+def test_html_check_is_linear_on_text_full_of_tag_starts(project):
+    # No clock here: 2 MB of '<b' took a pattern that rescans the rest of the text from
+    # every '<b' (`[^>]*>`) about half an hour, and takes this check milliseconds, so a
+    # quadratic check shows as a suite that never finishes rather than a test that passes.
+    many = "<b" * 1_000_000
+    _write(project, "docker ps", meaning=f'"{many}"')
+    assert run("check")[2] == ""
+    _write(project, "docker ps", meaning=f'"{many}>"')
+    assert "looks like HTML" in run("check")[2]

@@ -72,4 +72,5 @@ KIND = Kind(
     generate=generate,
     example=EXAMPLE,
     retired=RETIRED,
+    asks="one per item",
 )

@@ -111,4 +111,6 @@ KIND = Kind(
     example=EXAMPLE,
     finish=finish,
     retired=RETIRED,
+    asks="Command → Meaning; Meaning → Command (typed)",
+    code_keys=("command",),
 )

@@ -69,4 +69,5 @@ KIND = Kind(
     generate=generate,
     example=EXAMPLE,
     retired=RETIRED,
+    asks="Term → Meaning; Meaning → Term (only if `reverse`)",
 )
