@@ -23,7 +23,15 @@ from ankigen.package import Memory, Snapshot, read_package
 from ankigen.packer import Packer
 from ankigen.validate import COMBINED, Validator, validate
 
+# Any letter case (Windows and macOS folders do not tell `a.YAML` from `a.yaml`). A
+# dot file is never a card file: macOS writes `._x.yaml` (AppleDouble) next to `x.yaml`.
 CARD_SUFFIXES = (".yaml", ".yml")
+
+
+def is_card_file(path: Path) -> bool:
+    return not path.name.startswith(".") and path.suffix.lower() in CARD_SUFFIXES
+
+
 # From this much card text on, a second process makes and packs decks (packer.py).
 PARALLEL_FROM_BYTES = 4 * 1024 * 1024
 
@@ -58,9 +66,12 @@ def card_files(cards_dir: Path) -> list[Path]:
         raise UsageError(f"{cards_dir}: no such folder (give the card folder with --cards)")
     if not cards_dir.is_dir():
         raise UsageError(f"{cards_dir}: is a file, not a folder of card files")
-    files = sorted(p for p in cards_dir.iterdir() if p.suffix in CARD_SUFFIXES and p.is_file())
+    try:
+        files = sorted(p for p in cards_dir.iterdir() if is_card_file(p) and p.is_file())
+    except OSError as e:
+        raise AnkigenError(f"{cards_dir}: cannot read the folder: {e.strerror}") from None
     if not files:
-        raise AnkigenError(f"{cards_dir}: no card files (*.yaml) found")
+        raise AnkigenError(f"{cards_dir}: no card files (*.yaml, *.yml) found")
     return files
 
 
@@ -78,17 +89,27 @@ def load_sections(cards_dir: Path, strict: bool = False) -> tuple[list[Section],
     return sections, warnings
 
 
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
+
+
 def clock() -> int:
     """The build's time in seconds: SOURCE_DATE_EPOCH when set (reproducible builds)."""
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value is None:
         return int(time.time())
     try:
-        return int(value)
+        seconds = int(value)
     except ValueError:
         raise UsageError(
             f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {value!r}"
         ) from None
+    # Anki's ids are milliseconds in 64 bits and its dates end with the year 9999.
+    if not 0 <= seconds <= MAX_EPOCH:
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH must be between 0 and {MAX_EPOCH} "
+            f"(1970-01-01 to 9999-12-31), got {value!r}"
+        )
+    return seconds
 
 
 def _read_previous(out_dir: Path, notices: list[str]) -> dict[Path, Snapshot]:
@@ -116,7 +137,9 @@ def plan(
     """Everything a build would write, in memory (nothing, if the decks are current and
     `use_stamp` lets the last build's stamp say so)."""
     files = card_files(cards_dir)
-    inputs = stamps.inputs(cards_dir)  # before reading: a file changed meanwhile is seen next time
+    inputs = stamps.inputs(
+        cards_dir, files
+    )  # before reading: a file changed meanwhile is seen next time
     stamp = stamps.read(out_dir)
     if use_stamp and stamp is not None and stamps.current(stamp, inputs, out_dir, combined):
         return _unchanged(stamp, out_dir, strict)
@@ -178,7 +201,7 @@ def _plan(
     # Each file is checked, then packed, before the next is read, so a build holds one
     # section's cards and notes at a time. After the first problem nothing more is
     # packed (nothing will be written), but every file is still checked.
-    big = not combined and sum(f.stat().st_size for f in files) >= PARALLEL_FROM_BYTES
+    big = not combined and sum(map(_size, files)) >= PARALLEL_FROM_BYTES
     packer = Packer(memory, clock(), parallel=big and len(files) > 1)
     try:
         return _check_and_pack(
@@ -186,6 +209,13 @@ def _plan(
         )
     finally:
         packer.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since the folder was listed: reading it says so
+        return 0
 
 
 def _check_and_pack(
@@ -286,7 +316,8 @@ def check(
         if deck.snapshot is None:  # known current from the last build's stamp
             continue
         if deck.previous is None:
-            stale.append(f"{deck.path}: missing")
+            if not deck.path.exists():  # a damaged deck is in the notices already
+                stale.append(f"{deck.path}: missing")
         elif deck.previous.importable() != deck.snapshot.importable():
             stale.append(f"{deck.path}: stale (cards changed since it was built)")
     stale += result.notices

@@ -26,7 +26,7 @@ app = typer.Typer(
     epilog="Exit codes: 0 success, 1 bad input or stale decks, 2 bad usage.",
 )
 
-CardsOption = Annotated[Path, typer.Option("--cards", help="Folder of card files (*.yaml).")]
+CardsOption = Annotated[Path, typer.Option("--cards", help="Folder of card files (*.yaml, *.yml).")]
 OutOption = Annotated[Path, typer.Option("--out", help="Folder the .apkg decks are written to.")]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Treat lint warnings as errors.")]
 
@@ -119,6 +119,8 @@ def build(
             build_once()
         except AnkigenError as e:
             typer.echo(str(e), err=True)
+        except OSError as e:  # a file vanished or turned unreadable mid-build: try again later
+            typer.echo(f"{e.filename or cards}: {e.strerror}", err=True)
         typer.echo(f"watching {cards} for changes (Ctrl-C to stop)", err=True)
 
     try:
@@ -250,4 +252,10 @@ def new(
 
 
 def main() -> None:
+    # A terminal or pipe that cannot show every character (PYTHONIOENCODING=latin-1, an
+    # old Windows console) gets escapes for the rest, not a crash after the decks are
+    # written. Non-UTF-8 file names (lone surrogates in Python) are escaped the same way.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     app()

@@ -16,6 +16,7 @@ from ankigen.schema import (
     Context,
     DeckName,
     Field,
+    Flag,
     Image,
     Slug,
     Tags,
@@ -45,6 +46,8 @@ SECTION_FIELDS: dict[str, Field] = {
     "title": Text(),
     "deck": DeckName(),
     "tags": Tags(),
+    # Whether command cards are typed in unless a card says otherwise.
+    "typed": Flag(default=True),
     "cards": CardList(),
 }
 
@@ -53,6 +56,7 @@ CARD_FIELDS: dict[str, Field] = {
     "id": Slug(),
     "kind": Text(),
     "note": Text(required=False),
+    "hint": Text(required=False),
     "tags": Tags(),
     "image": Image(),
     # The answer side by default; the front where the card asks about the picture.
@@ -118,16 +122,17 @@ def _section(
         )
         return None
     if not isinstance(data, Mapping):
-        problems.add(here, f"expected a section (a mapping) at the top level, got {describe(data)}")
+        # Not the text itself: the file may be a link to one that is not the user's to show.
+        got = "text" if isinstance(data, str) else describe(data)
+        problems.add(here, f"expected a section (a mapping) at the top level, got {got}")
         return None
     header = check_mapping(data, data.loc, SECTION_FIELDS, Context(problems, ""))
     raw_cards = data.get("cards")
     if not isinstance(raw_cards, Sequence):
         return None
-    section_tags = header["tags"] if header else []
     card_dir = Path(display).parent
     cards = [
-        _card(item, loc, index, section_tags, problems, card_ids, card_dir)
+        _card(item, loc, index, header or {}, problems, card_ids, card_dir)
         for index, (item, loc) in enumerate(zip(raw_cards, raw_cards.item_locs, strict=True), 1)
     ]
     if header is not None and header["id"] == COMBINED:
@@ -160,7 +165,7 @@ def _card(
     raw: Any,
     loc: Loc,
     index: int,
-    section_tags: list[str],
+    section: dict[str, Any],
     problems: Problems,
     card_ids: dict[str, Where],
     card_dir: Path,
@@ -179,7 +184,7 @@ def _card(
         message = unknown_key_message(kind_name, list(KINDS)).replace("unknown key", "unknown kind")
         problems.add(raw.value_locs["kind"], f"{name}: {message}")
         return None
-    ctx = Context(problems, f"{name} ({kind.name}): ", card_dir)
+    ctx = Context(problems, f"{name} ({kind.name}): ", card_dir, section, raw.value_locs, loc)
     values = check_mapping(raw, loc, _KIND_FIELDS[kind.name], ctx)
     if values is not None and kind.finish is not None:
         values = kind.finish(values, ctx)
@@ -191,11 +196,12 @@ def _card(
         card_ids[card_id.strip()] = raw.value_locs.lazy("id")
     if values is None:
         return None
-    tags = _tags(tuple(section_tags), kind.name, tuple(values.pop("tags")))
+    tags = _tags(tuple(section.get("tags", ())), kind.name, tuple(values.pop("tags")))
     return Card(
         id=values.pop("id"),
         kind=kind.name,
         note=values.pop("note"),
+        hint=values.pop("hint"),
         image=values.pop("image"),
         image_side=values.pop("image_side"),
         tags=tags,
