@@ -34,3 +34,4 @@ class Section:
     deck: str
     cards: tuple[Card, ...]
     path: str
+    value_locs: Mapping[str, Loc] = field(default_factory=dict, repr=False)

@@ -104,6 +104,7 @@ def build(
                 typer.echo("\r\033[K", err=True, nl=False)  # the progress line goes away
         _print_warnings(result)
         _print_report(result)
+        builder.reported(out)
 
     if not watch:
         try:
@@ -148,14 +149,15 @@ def _print_warnings(result: Result) -> None:
 
 
 def _print_report(result: Result) -> None:
+    from ankigen.changes import report
+
     for deck in result.decks:
         typer.echo(_deck_line(deck))
-        if deck.removed:
-            ids = ",".join(str(i) for i in deck.removed)
-            typer.echo(
-                f"  {len(deck.removed)} removed notes stay in Anki (it never deletes on import); "
-                f"to find them, search the browser for: nid:{ids}"
-            )
+    actions = report(result.findings)
+    if actions:
+        typer.echo("In Anki, after importing:")
+        for action, search in actions:
+            typer.echo(f"- {action}:\n    {search}")
 
 
 def _deck_line(deck: Deck) -> str:
@@ -163,7 +165,7 @@ def _deck_line(deck: Deck) -> str:
     state = "written" if deck.written else "unchanged"
     return (
         f"{deck.path}: {notes} notes, {cards} cards ({state}; {deck.added} added, "
-        f"{deck.changed} changed, {deck.unchanged} unchanged, {len(deck.removed)} removed)"
+        f"{deck.changed} changed, {deck.unchanged} unchanged, {deck.removed} removed)"
     )
 
 

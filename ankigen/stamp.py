@@ -36,6 +36,7 @@ class Stamp:
     inputs: dict[str, str]  # path under the cards folder -> sha256
     decks: dict[str, dict[str, Any]]  # deck file name -> {sha256, notes, cards}
     warnings: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)  # deck file names the sections make
 
 
 def engine() -> str:
@@ -116,6 +117,8 @@ def _well_formed(stamp: Stamp) -> bool:
         and all(isinstance(k, str) and deck(v) for k, v in stamp.decks.items())
         and isinstance(stamp.warnings, list)
         and all(isinstance(w, str) for w in stamp.warnings)
+        and isinstance(stamp.sections, list)
+        and all(isinstance(name, str) for name in stamp.sections)
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,12 @@ from ankigen.schema import (
 )
 
 COMBINED = "combined"  # the file name of `build --combined`
+
+
+def deck_key(name: str) -> str:
+    """A deck name as Anki compares it: NFC, case folded, no spaces around '::'."""
+    parts = unicodedata.normalize("NFC", name).split("::")
+    return "::".join(part.strip() for part in parts).casefold()
 
 
 class CardList(Field):
@@ -86,21 +93,35 @@ class Validator:
         self.problems = problems
         self.card_ids: dict[str, Where] = {}
         self.section_ids: dict[str, Loc] = {}
-        self.decks: dict[str, Loc] = {}
+        self.decks: dict[str, tuple[Loc, str]] = {}  # deck_key -> where, as written
 
     def section(self, display: str, data: Any) -> Section | None:
         section = _section(display, data, self.problems, self.card_ids)
         if section is None:
             return None
-        here = Loc(display, 1, 1)
+        id_loc = section.value_locs.get("id", Loc(display, 1, 1))
+        deck_loc = section.value_locs.get("deck", Loc(display, 1, 1))
         if section.id in self.section_ids:
-            other = self.section_ids[section.id].path
-            self.problems.add(here, f"section id '{section.id}' is also used by {other}")
-        if section.deck in self.decks:
-            other = self.decks[section.deck].path
-            self.problems.add(here, f"deck '{section.deck}' is also used by {other}")
-        self.section_ids.setdefault(section.id, here)
-        self.decks.setdefault(section.deck, here)
+            other = self.section_ids[section.id]
+            self.problems.add(id_loc, f"section id '{section.id}' is also used at {other}")
+        key = deck_key(section.deck)
+        if key in self.decks:
+            other_loc, other_name = self.decks[key]
+            same = (
+                ""
+                if other_name == section.deck
+                else (
+                    f" ('{other_name}' there: Anki ignores letter case, Unicode normalization "
+                    "and spaces around '::' in deck names)"
+                )
+            )
+            self.problems.add(
+                deck_loc,
+                f"deck '{section.deck}' is the same Anki deck as at {other_loc}{same}; give "
+                "each section its own deck",
+            )
+        self.section_ids.setdefault(section.id, id_loc)
+        self.decks.setdefault(key, (deck_loc, section.deck))
         return section
 
 
@@ -148,6 +169,7 @@ def _section(
         deck=header["deck"],
         cards=tuple(card for card in cards if card is not None),
         path=display,
+        value_locs=data.value_locs,
     )
 
 

@@ -79,30 +79,30 @@ def test_command_placeholder_is_shown_not_swallowed(sample, collection) -> None:
     # The learner types what `type:` says; the command as written is shown on the back.
     comparison = collection.compare_answer(typed.note()["Typed"], "vagrant init")
     assert comparison == "<code id=typeans><span class=typeGood>vagrant init</span></code>"
-    assert '<div class="command">vagrant init &lt;box&gt;</div>' in typed.render_output().answer_text
+    assert (
+        '<div class="command">vagrant init &lt;box&gt;</div>' in typed.render_output().answer_text
+    )
 
 
 def test_term_cards_are_asked_in_reverse_only_when_asked_for(sample, collection) -> None:
     run("build")
     import_apkg(collection, sample / "decks" / "sample.apkg")
     cards = _cards_by_template(collection)
-    fronts = sorted(
-        c.render_output().question_text for c in cards["term", "Term → Meaning"]
-    )
+    fronts = sorted(c.render_output().question_text for c in cards["term", "Term → Meaning"])
     backs = [c.render_output().question_text for c in cards["term", "Meaning → Term"]]
     assert fronts == [
         _as_written('<div class="prompt">ゲストOS</div>'),
         _as_written('<div class="prompt">ハイパーバイザ</div>'),
     ]
-    assert backs == [_as_written('<div class="prompt">仮想マシンを作成・実行するソフトウェア</div>')]
+    assert backs == [
+        _as_written('<div class="prompt">仮想マシンを作成・実行するソフトウェア</div>')
+    ]
 
 
 def test_cloze_list_hides_one_item_per_card(sample, collection) -> None:
     run("build")
     import_apkg(collection, sample / "decks" / "sample.apkg")
-    cards = sorted(
-        _cards_by_template(collection)["cloze", "Cloze"], key=lambda c: c.ord
-    )
+    cards = sorted(_cards_by_template(collection)["cloze", "Cloze"], key=lambda c: c.ord)
     questions = [c.render_output().question_text for c in cards]
     assert len(questions) == 3
     for hidden, question in zip(["軽量", "起動が速い", "a::b"], questions, strict=True):

@@ -283,7 +283,10 @@ def test_reordering_cards_makes_check_and_build_agree(project: Path) -> None:
     path.write_text(head + two + one, encoding="utf-8")
 
     code, out, _ = run("build", "--check")
-    assert (code, out) == (1, "decks/net.apkg: stale (cards changed since it was built)\n")
+    assert (code, out) == (
+        1,
+        "decks/net.apkg: stale (cards changed since it was built); run 'ankigen build'\n",
+    )
     assert "(written;" in run("build")[1]
     assert run("build", "--check")[0] == 0
 

@@ -112,7 +112,7 @@ def test_removed_card_is_reported_with_a_search_that_finds_it(sample, collection
 
     assert code == 0
     assert "(written; 0 added, 0 changed, 7 unchanged, 1 removed)" in out
-    search = out.split("search the browser for: ")[1].strip()
+    search = out.splitlines()[-1].strip()
     assert [collection.get_note(n)["Term"] for n in collection.find_notes(search)] == ["ゲストOS"]
 
 
@@ -135,7 +135,8 @@ def test_check_lists_stale_and_missing_decks_and_writes_nothing(sample):
 
     assert code == 1
     assert out == (
-        "decks/more.apkg: missing\ndecks/sample.apkg: stale (cards changed since it was built)\n"
+        "decks/more.apkg: missing; run 'ankigen build'\n"
+        "decks/sample.apkg: stale (cards changed since it was built); run 'ankigen build'\n"
     )
     assert err == "decks are out of date: run 'ankigen build'\n"
     assert sorted(p.name for p in (sample / "decks").iterdir()) == [
