@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 from pathlib import Path
 
 from ankigen.build import load_sections
@@ -104,3 +105,61 @@ def test_the_redrawn_diagrams_are_on_their_cards():
     for apkg in (REPO / "decks").glob("*.apkg"):
         media.update(read_package(apkg.read_bytes()).media)
     assert len(media) == 5
+
+
+def _docker_cards():
+    sections, _ = load_sections(REPO / "cards")
+    (docker,) = [s for s in sections if s.id == "docker"]
+    return {c.id: c for c in docker.cards}
+
+
+def _answers(card) -> list[str]:
+    """What a learner must produce for each Anki card of a note (issue 15's measure)."""
+    if card.kind == "term":
+        return [card["meaning"]] + ([card["term"]] if card["reverse"] else [])
+    if card.kind == "command":
+        return [card["meaning"], card.values.get("type") or card["command"]]
+    if card.kind == "cloze":
+        return list(card["items"])
+    return list(card["cells"].values())
+
+
+def test_docker_answers_are_short_enough_to_recall():
+    lengths = sorted(
+        len(answer.replace("`", ""))
+        for card in _docker_cards().values()
+        for answer in _answers(card)
+    )
+    p90 = lengths[-(-len(lengths) * 9 // 10) - 1]  # nearest rank
+    median = statistics.median(lengths)
+    assert median <= 25 and p90 <= 40 and lengths[-1] <= 60, (median, p90, lengths[-1])
+    assert all(len(c.note or "") <= 120 for c in _docker_cards().values())
+
+
+def test_docker_confusable_pairs_are_asked_side_by_side():
+    cards = _docker_cards()
+    rows = {
+        table: [r.label for r in cards[table]["rows"]]
+        for table in (
+            "docker-stop-vs-kill",
+            "docker-run-create-start",
+            "compose-volume-vs-bind",
+            "docker-image-vs-container",
+        )
+    }
+    assert rows == {
+        "docker-stop-vs-kill": ["docker stop", "docker kill"],
+        "docker-run-create-start": ["docker run", "docker create", "docker start"],
+        "compose-volume-vs-bind": ["ボリューム（名前付きボリューム）", "バインドマウント"],
+        "docker-image-vs-container": ["イメージ", "コンテナ"],
+    }
+    assert cards["docker-stop-vs-kill"]["cells"]["stop", "signal"] == "SIGTERM"
+    assert cards["docker-stop-vs-kill"]["cells"]["kill", "signal"] == "SIGKILL"
+
+
+def test_docker_rmi_force_is_not_said_to_remove_an_image_in_use():
+    # moby daemon/images/image_delete.go: a running container is a hard conflict,
+    # "cannot be forced". An earlier note said -f removed it.
+    cards = _docker_cards()
+    assert cards["docker-rmi-running"]["meaning"].startswith("消せない")
+    assert not any("-f なし" in (c.note or "") for c in cards.values())
