@@ -90,13 +90,21 @@ def deck_id(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:6], "big")
 
 
+def _no_mathjax(template: str) -> str:
+    # Anki runs MathJax 3 over every card; its class mathjax_ignore keeps card text as text.
+    return f'<div class="mathjax_ignore">{template}</div>'
+
+
 def _model(note_type: NoteType) -> genanki.Model:
     # Built anew each time: genanki mutates the template dicts it is given.
     return genanki.Model(
         model_id=note_type.id,
         name=note_type.name,
         fields=[{"name": name} for name in note_type.fields],
-        templates=[{"name": t.name, "qfmt": t.front, "afmt": t.back} for t in note_type.templates],
+        templates=[
+            {"name": t.name, "qfmt": _no_mathjax(t.front), "afmt": _no_mathjax(t.back)}
+            for t in note_type.templates
+        ],
         css=note_type.css,
         model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
     )
