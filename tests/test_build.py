@@ -76,6 +76,10 @@ def test_command_placeholder_is_shown_not_swallowed(sample, collection) -> None:
     )
 
 
+def _no_mathjax(text: str) -> str:
+    return f'<div class="mathjax_ignore">{text}</div>'
+
+
 def test_term_cards_are_asked_in_reverse_only_when_asked_for(sample, collection) -> None:
     run("build")
     import_apkg(collection, sample / "decks" / "sample.apkg")
@@ -85,10 +89,12 @@ def test_term_cards_are_asked_in_reverse_only_when_asked_for(sample, collection)
     )
     backs = [c.render_output().question_text for c in cards["ankigen Term", "Meaning → Term"]]
     assert fronts == [
-        '<div class="prompt">ゲストOS</div>',
-        '<div class="prompt">ハイパーバイザ</div>',
+        _no_mathjax('<div class="prompt">ゲストOS</div>'),
+        _no_mathjax('<div class="prompt">ハイパーバイザ</div>'),
     ]
-    assert backs == ['<div class="prompt">仮想マシンを作成・実行するソフトウェア</div>']
+    assert backs == [
+        _no_mathjax('<div class="prompt">仮想マシンを作成・実行するソフトウェア</div>')
+    ]
 
 
 def test_cloze_list_hides_one_item_per_card(sample, collection) -> None:
@@ -114,14 +120,29 @@ def test_table_cell_names_row_and_column_and_highlights_the_cell(sample, collect
     cards = _cards_by_template(collection)["ankigen Table cell", "Cell"]
     assert len(cards) == 4
     by_question = {c.render_output().question_text: c for c in cards}
+    # Row and column on labelled lines: no separator that could be read as a value.
     card = by_question[
-        '<div class="context">ネットワークモード</div>'
-        '<div class="prompt">NAT × ホストOS → ゲストOS</div>'
+        _no_mathjax(
+            '<div class="context">ネットワークモード</div><div class="prompt axes">'
+            '<div><span class="axis">行</span> NAT</div>'
+            '<div><span class="axis">列</span> ホストOS → ゲストOS</div></div>'
+        )
     ]
     answer = card.render_output().answer_text
     assert '<div class="answer">ポートフォワーディング設定時のみ</div>' in answer
-    assert '<td class="asked">ポートフォワーディング設定時のみ</td>' in answer
-    assert answer.count('class="asked"') == 1
+    # The asked row as a list (for phones), then the whole table; both mark the cell.
+    row_list = re.search(r'<div class="row-list">.*?</dl></div>', answer)[0]
+    assert row_list == (
+        '<div class="row-list"><div class="row-label">NAT</div><dl>'
+        "<div><dt>ゲストOS → ホストOS</dt><dd>○</dd></div>"
+        '<div class="asked"><dt>ホストOS → ゲストOS</dt><dd>ポートフォワーディング設定時のみ</dd>'
+        "</div></dl></div>"
+    )
+    assert (
+        '<td class="asked"><span class="label">ホストOS → ゲストOS</span>'
+        "ポートフォワーディング設定時のみ</td>"
+    ) in answer
+    assert answer.count('class="asked"') == 2
     assert answer.count("<td") == 4
 
 

@@ -20,8 +20,10 @@ NOTE_TYPE = NoteType(
     templates=(
         Template(
             "Cell",
-            '<div class="context">{{Table}}</div><div class="prompt">{{Row}} × {{Column}}</div>'
-            + notes.FRONT_IMAGE,
+            # Row and column on two labelled lines: a separator such as "×" could be a value.
+            '<div class="context">{{Table}}</div><div class="prompt axes">'
+            '<div><span class="axis">行</span> {{Row}}</div>'
+            '<div><span class="axis">列</span> {{Column}}</div></div>' + notes.FRONT_IMAGE,
             '{{FrontSide}}<hr id="answer"><div class="answer">{{Value}}</div>'
             '<div class="grid">{{Grid}}</div>' + notes.BACK_IMAGE + notes.NOTE_BLOCK,
         ),
@@ -92,17 +94,29 @@ def generate(card: Card) -> list[Note]:
     title, note = text_html(card["title"]), text_html(card.note or "")
 
     def grid(asked: tuple[str, str]) -> str:
+        # Two views of the same cells; card.css shows the one that fits the screen. On a
+        # phone, the asked row comes first as a list (column label over value) so the
+        # asked cell is on screen, and the whole table follows, one block per row. Each
+        # cell carries its column label, shown only when the table is folded.
+        asked_row = ""
         body = []
         for row, row_label in zip(rows, row_labels, strict=True):
-            cells = "".join(
-                f'<td class="asked">{values[row.key, c.key]}</td>'
-                if (row.key, c.key) == asked
-                else f"<td>{values[row.key, c.key]}</td>"
-                for c in columns
-            )
-            body.append(f"<tr><th>{row_label}</th>{cells}</tr>")
+            cells = []
+            items = []
+            for column, column_label in zip(columns, column_labels, strict=True):
+                mark = ' class="asked"' if (row.key, column.key) == asked else ""
+                value = values[row.key, column.key]
+                cells.append(f'<td{mark}><span class="label">{column_label}</span>{value}</td>')
+                items.append(f"<div{mark}><dt>{column_label}</dt><dd>{value}</dd></div>")
+            body.append(f"<tr><th>{row_label}</th>{''.join(cells)}</tr>")
+            if row.key == asked[0]:
+                asked_row = (
+                    f'<div class="row-list"><div class="row-label">{row_label}</div>'
+                    f"<dl>{''.join(items)}</dl></div>"
+                )
         return (
-            f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"{asked_row}<table><thead><tr><th></th>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
         )
 
     cell_notes = []
