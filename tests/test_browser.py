@@ -138,7 +138,7 @@ window.addEventListener("load", async () => {
   const report = {width: innerWidth, height: innerHeight,
                   pageOverflow: document.documentElement.scrollWidth - innerWidth,
                   faces: 0, wideBoxes: [], smallText: [], lowContrast: [], cells: [],
-                  askedOffScreen: [], tableBacks: 0, images: 0, brokenImages: [],
+                  askedOffScreen: [], unlabelled: [], tableBacks: 0, images: 0, brokenImages: [],
                   diagrams: [], brightBlocks: [], mathjax: "", typeset: [], changedText: [],
                   control: 0, text: {}};
   try {
@@ -202,6 +202,18 @@ window.addEventListener("load", async () => {
       const r = asked ? asked.getBoundingClientRect() : null;
       if (!r || r.left < 0 || r.right > innerWidth || r.bottom - cardRect.top > innerHeight) {
         report.askedOffScreen.push(face.id);
+      }
+    }
+    // Every value shown in a table is shown with its column: in the table's head, or
+    // (folded on a phone) in a label of its own.
+    for (const table of card.querySelectorAll("table")) {
+      if (!shown(table) || (table.tHead && shown(table.tHead))) continue;
+      for (const td of table.querySelectorAll("td")) {
+        const label = td.querySelector(".label");
+        if (shown(td) && !(label && shown(label) && label.textContent.trim())) {
+          report.unlabelled.push(face.id);
+          break;
+        }
       }
     }
     for (const cell of card.querySelectorAll(".asked")) {
@@ -352,6 +364,7 @@ def test_every_card_face_reads_well(page, device, mode):
     assert report["lowContrast"] == []
     assert report["typeset"] == [] and report["changedText"] == []
     assert report["tableBacks"] > 0 and report["askedOffScreen"] == []
+    assert report["unlabelled"] == []
     assert report["cells"]  # the table faces' highlighted cells were found
     for cell in report["cells"]:
         assert cell["text"] >= 4.5, cell
@@ -391,6 +404,12 @@ def test_screenshots_for_a_person_to_look_at(page):
         "command-typed-back": first("ankigen Command · Meaning → Command · back"),
         "cloze-front": first("ankigen Cloze list · Cloze · front"),
     }
+    # The widest table, asked about its last column: the hard case on a phone.
+    faces["table-widest-back"] = next(
+        re.match(r' class="face" id="(face-\d+)"', part)[1]
+        for part in text.split("<section")[1:]
+        if "· Cell · back" in part and '<td class="asked"><span class="label">ゲストOS同士' in part
+    )
     diagrams: dict[str, str] = {}
     for part in text.split("<section")[1:]:
         image = re.search(r'<img src="([^"]+)"', part)
