@@ -300,18 +300,10 @@ def aqt_wheel() -> Path:
 def _preview(folder: Path, cards: Path, out: Path, wheel: Path) -> Path:
     """`ankigen preview` of these cards with Anki's MathJax, and the measuring script."""
     output = folder / "preview.html"
-    code, _, _ = run(
-        "preview",
-        "--cards",
-        str(cards),
-        "--out",
-        str(out),
-        "-o",
-        str(output),
-        "--mathjax",
-        str(wheel),
-    )
-    assert code == 0
+    args = ("--cards", str(cards), "--out", str(out), "-o", str(output), "--mathjax", str(wheel))
+    code, _, err = run("preview", *args)
+    # The fixture's text looks like HTML on purpose, and is warned about; the decks' is not.
+    assert code == 0 and (err == "" or cards != REPO / "cards")
     text = output.read_text(encoding="utf-8")
     assert "MathJax: Anki's, from" in text
     measured = text.replace("</body>", f"{CONTROL}{MEASURE}</body>")
