@@ -221,13 +221,23 @@ def preview(
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path(
         "preview.html"
     ),
+    mathjax: Annotated[
+        Path | None,
+        typer.Option(
+            "--mathjax",
+            exists=True,
+            help="Anki's MathJax: the aqt wheel or a folder holding _aqt/data/web/js. "
+            "Default: the installed aqt package, if any.",
+        ),
+    ] = None,
 ) -> None:
     """Write one HTML page with every card's front and back, as Anki renders them."""
     from ankigen.errors import AnkigenError
+    from ankigen.mathjax import find_mathjax
     from ankigen.preview import render_preview
 
     try:
-        page = render_preview(cards, out)
+        page = render_preview(cards, out, find_mathjax(mathjax))
         output.write_text(page, encoding="utf-8")
     except AnkigenError as e:
         raise _fail(e) from None

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ankigen.build import plan
 from ankigen.errors import AnkigenError
+from ankigen.mathjax import MathJax
 
 _PAGE_CSS = """
 body { margin: 0; background: #e9e9ee; }
@@ -59,7 +60,19 @@ document.addEventListener("DOMContentLoaded", () => {
 """
 
 
-def render_preview(cards_dir: Path, out_dir: Path) -> str:
+# Anki's reviewer typesets each card this way once it is shown (aqt's reviewer.js);
+# window.ankigenTypeset lets a test wait for it.
+_TYPESET_SCRIPT = """
+document.addEventListener("DOMContentLoaded", () => {
+  window.ankigenTypeset = MathJax.startup.promise.then(() => {
+    MathJax.typesetClear();
+    return MathJax.typesetPromise([...document.querySelectorAll(".face > .card")]);
+  });
+});
+"""
+
+
+def render_preview(cards_dir: Path, out_dir: Path, mathjax: MathJax | None = None) -> str:
     try:
         from anki.collection import (
             Collection,
@@ -96,15 +109,39 @@ def render_preview(cards_dir: Path, out_dir: Path) -> str:
             body, styles = _faces(col, media)
         finally:
             col.close()
+    faces = sum(part.startswith("<section") for part in body)
     return (
         '<!doctype html>\n<html lang="ja"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>ankigen preview</title>"
         f"<style>{''.join(styles)}{_PAGE_CSS}</style><script>{_PAGE_SCRIPT}</script>"
+        f"{_mathjax_scripts(mathjax)}"
         '</head><body><header><button id="night" type="button">night mode</button> '
-        f"{sum(part.startswith('<section') for part in body)} card faces, "
-        "rendered by Anki</header>\n" + "\n".join(body) + "\n</body></html>\n"
+        f"{faces} card faces, rendered by Anki. {_mathjax_note(mathjax)}</header>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
     )
+
+
+def _mathjax_scripts(mathjax: MathJax | None) -> str:
+    if mathjax is None:
+        return ""
+    # As data URLs, so nothing in MathJax's source can end the script element early.
+    return "".join(
+        f'<script src="data:text/javascript;base64,{base64.b64encode(js.encode()).decode()}">'
+        "</script>"
+        for js in (mathjax.config, mathjax.script, _TYPESET_SCRIPT)
+    )
+
+
+def _mathjax_note(mathjax: MathJax | None) -> str:
+    if mathjax is None:
+        return (
+            '<strong id="mathjax">Anki\'s MathJax was not found: text that Anki would typeset '
+            "as math is shown as plain text here. Install aqt, or pass --mathjax with the aqt "
+            "wheel (pip download --no-deps aqt).</strong>"
+        )
+    return f'<span id="mathjax">MathJax: Anki\'s, from {html.escape(mathjax.source)}.</span>'
 
 
 def _data_urls(media_dir: Path) -> dict[str, str]:

@@ -120,16 +120,28 @@ def test_table_cell_names_row_and_column_and_highlights_the_cell(sample, collect
     cards = _cards_by_template(collection, "s-net")["table", "Cell"]
     assert len(cards) == 4  # two rows, two columns
     by_question = {c.render_output().question_text: c for c in cards}
+    # Row and column on labelled lines: no separator that could be read as a value.
     card = by_question[
         _as_written(
-            '<div class="context">ネットワークモード</div>'
-            '<div class="prompt">NAT × ホストOS → ゲストOS</div>'
+            '<div class="context">ネットワークモード</div><div class="prompt axes">'
+            '<div class="row">NAT</div><div class="column">ホストOS → ゲストOS</div></div>'
         )
     ]
     answer = card.render_output().answer_text
     assert '<div class="answer">ポートフォワーディング設定時のみ</div>' in answer
-    assert '<td class="asked">ポートフォワーディング設定時のみ</td>' in answer
-    assert answer.count('class="asked"') == 1
+    # The asked row as a list (for phones), then the whole table; both mark the cell.
+    row_list = re.search(r'<div class="row-list">.*?</dl></div>', answer)[0]
+    assert row_list == (
+        '<div class="row-list"><div class="row-label">NAT</div><dl>'
+        "<div><dt>ゲストOS → ホストOS</dt><dd>○</dd></div>"
+        '<div class="asked"><dt>ホストOS → ゲストOS</dt><dd>ポートフォワーディング設定時のみ</dd>'
+        "</div></dl></div>"
+    )
+    assert (
+        '<td class="asked"><span class="label">ホストOS → ゲストOS</span>'
+        "ポートフォワーディング設定時のみ</td>"
+    ) in answer
+    assert answer.count('class="asked"') == 2
     assert answer.count("<td") == 4
 
 

@@ -31,7 +31,10 @@ NOTE_TYPE = NoteType(
     templates=(
         Template(
             "Cell",
-            '<div class="context">{{Table}}</div><div class="prompt">{{Row}} × {{Column}}</div>'
+            # Row and column on two lines of their own: a separator such as "×" could be
+            # read as a value. Each may carry the table's name for its axis.
+            '<div class="context">{{Table}}</div><div class="prompt axes">'
+            '<div class="row">{{Row}}</div><div class="column">{{Column}}</div></div>'
             + notes.HINT
             + notes.FRONT_IMAGE,
             '{{FrontSide}}<hr id="answer"><div class="answer">{{Value}}</div>'
@@ -166,6 +169,10 @@ def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
     return {**values, "cells": grid}
 
 
+def _axis(name: str | None) -> str:
+    return f'<span class="axis">{text_html(name)}</span> ' if name else ""
+
+
 def generate(card: Card, _history: History) -> list[Note]:
     rows: list[Header] = card["rows"]
     columns: list[Header] = card["columns"]
@@ -177,17 +184,29 @@ def generate(card: Card, _history: History) -> list[Note]:
     title = text_html(card["title"])
 
     def grid(asked: tuple[str, str]) -> str:
+        # Two views of the same cells; card.css shows the one that fits the screen. On a
+        # phone, the asked row comes first as a list (column label over value) so the
+        # asked cell is on screen, and the whole table follows, one block per row. Each
+        # cell carries its column label, shown only when the table is folded.
+        asked_row = ""
         body = []
         for row, row_label in zip(rows, row_labels, strict=True):
-            cells = "".join(
-                f'<td class="asked">{values[row.key, c.key]}</td>'
-                if (row.key, c.key) == asked
-                else f"<td>{values[row.key, c.key]}</td>"
-                for c in columns
-            )
-            body.append(f"<tr><th>{row_label}</th>{cells}</tr>")
+            cells = []
+            items = []
+            for column, column_label in zip(columns, column_labels, strict=True):
+                mark = ' class="asked"' if (row.key, column.key) == asked else ""
+                value = values[row.key, column.key]
+                cells.append(f'<td{mark}><span class="label">{column_label}</span>{value}</td>')
+                items.append(f"<div{mark}><dt>{column_label}</dt><dd>{value}</dd></div>")
+            body.append(f"<tr><th>{row_label}</th>{''.join(cells)}</tr>")
+            if row.key == asked[0]:
+                asked_row = (
+                    f'<div class="row-list"><div class="row-label">{row_label}</div>'
+                    f"<dl>{''.join(items)}</dl></div>"
+                )
         return (
-            f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"{asked_row}<table><thead><tr><th></th>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
         )
 
     cell_notes = []
@@ -196,8 +215,8 @@ def generate(card: Card, _history: History) -> list[Note]:
             asked = (row.key, column.key)
             fields = {
                 "Table": title,
-                "Row": row_label,
-                "Column": column_label,
+                "Row": _axis(card["row_name"]) + row_label,
+                "Column": _axis(card["column_name"]) + column_label,
                 "Value": values[asked],
                 "Grid": grid(asked),
             }
@@ -221,7 +240,15 @@ EXAMPLE = """\
 
 KIND = Kind(
     name="table",
-    fields={"title": Text(), "rows": Headers(), "columns": Headers(), "cells": TableCells()},
+    fields={
+        "title": Text(),
+        # What the rows and the columns are (e.g. "mode", "direction"), shown on the question.
+        "row_name": Text(required=False),
+        "column_name": Text(required=False),
+        "rows": Headers(),
+        "columns": Headers(),
+        "cells": TableCells(),
+    },
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
