@@ -305,6 +305,4 @@ def test_table_rows_and_columns_keep_the_written_order(project, collection):
     grid = cards[0].note()["Grid"]
     assert re.findall(r"<th>([^<]+)</th>", grid) == [c for _, c in columns] + [r for _, r in rows]
     cells = re.findall(r"<td[^>]*>(?:<span class=\"label\">[^<]*</span>)?([^<]+)</td>", grid)
-    assert cells == [
-        f"{r}-{c}" for r, _ in rows for c, _ in columns
-    ]
+    assert cells == [f"{r}-{c}" for r, _ in rows for c, _ in columns]

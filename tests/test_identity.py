@@ -325,7 +325,7 @@ def test_notes_of_a_retired_note_type_are_moved_once_and_keep_their_reviews(
     assert len(log.conflicting) == len(collection.find_notes(""))  # what Anki does by itself
 
     searches = [line.strip() for line in out.splitlines() if line.startswith("    ")]
-    for kind in KINDS.values():
+    for kind in (k for k in KINDS.values() if k.retired):
         (old,) = kind.retired
         assert f"now use the note type '{kind.note_type.name}' (was '{old.name}')" in out
         assert f'"note:{old.name}"' in searches
@@ -358,3 +358,37 @@ def test_notes_of_a_retired_note_type_are_moved_once_and_keep_their_reviews(
     log = import_apkg(collection, project / "decks" / "sample.apkg")
     assert len(log.conflicting) == 0 and len(log.updated) > 0
     assert {cid: collection.get_card(cid).reps for cid in reviewed} == reviewed
+
+
+GAPS = """id: s
+title: S
+deck: "Test::S"
+cards:
+  - id: c
+    kind: gaps
+    code: true
+    text: "{text}"
+"""
+
+
+def test_gaps_keep_their_own_history_through_edits(project, collection, monkeypatch):
+    _write(project, GAPS.format(text="docker run {{-d}} --name {{web}} {{-p 8080:80}} nginx"))
+    assert run("build")[0] == 0
+    import_apkg(collection, project / "decks" / "s.apkg")
+    nid = collection.db.scalar("select id from notes where guid = ?", note_guid("c"))
+    for cid in collection.find_cards(f"nid:{nid}"):
+        _review(collection, cid, collection.get_card(cid).ord + 1)
+    assert _history_by_item(collection, "c") == {"-d": (1, 1), "web": (2, 2), "-p 8080:80": (3, 3)}
+
+    # A gap added in front, one removed, one edited.
+    _write(project, GAPS.format(text="{{docker}} run {{-d}} --name web {{-p 8080:8080}} nginx"))
+    out = _rebuild(monkeypatch, 1700000100)
+    import_apkg(collection, project / "decks" / "s.apkg")
+
+    assert _history_by_item(collection, "c") == {
+        "docker": (0, 0),
+        "-d": (1, 1),
+        "-p 8080:8080": (3, 3),
+        "(no cloze 2)": (2, 2),
+    }
+    assert "Tools > Empty Cards removes them" in out

@@ -44,7 +44,7 @@ class Kind:
 
 
 # In this order `ankigen list` shows their columns and `ankigen new` writes their examples.
-MODULES = ("term", "command", "table", "cloze")
+MODULES = ("term", "command", "table", "cloze", "gaps")
 
 
 def _registry() -> dict[str, Kind]:
