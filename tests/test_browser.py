@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from ankigen.kinds import KINDS
 from tests.conftest import FIXTURES, REPO, run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -55,6 +56,8 @@ MATHJAX_FIELDS = {
     ("Cloze", "back"): {"prompt", "item", "note"},
     ("Cell", "front"): {"title", "row", "column"},
     ("Cell", "back"): {"title", "row", "column", "value", "note"},
+    ("Gap", "front"): {"text"},
+    ("Gap", "back"): {"text", "note"},
 }
 # A face that is bright at night: an element or image larger than this (CSS px²) whose
 # mean relative luminance is above BRIGHT (white is 1, the night card background 0.013).
@@ -392,9 +395,11 @@ def test_screenshots_for_a_person_to_look_at(page):
         return re.search(rf'id="(face-\d+)"><div class="label">{label}', text)[1]
 
     faces = {
-        "table-back": first("ankigen Table cell · Cell · back"),
-        "command-typed-back": first("ankigen Command · Meaning → Command · back"),
-        "cloze-front": first("ankigen Cloze list · Cloze · front"),
+        "table-back": first(f"{KINDS['table'].note_type.name} · Cell · back"),
+        "command-typed-back": first(
+            f"{KINDS['command'].note_type.name} · Meaning → Command · back"
+        ),
+        "cloze-front": first(f"{KINDS['cloze'].note_type.name} · Cloze · front"),
     }
     # The widest table, asked about its last column: the hard case on a phone.
     faces["table-widest-back"] = next(
