@@ -43,6 +43,8 @@ class CardList(Field):
 SECTION_FIELDS: dict[str, Field] = {
     "id": Slug(),
     "title": Text(),
+    # Shown under the title on the deck's overview screen in Anki.
+    "description": Text(required=False),
     "deck": DeckName(),
     "tags": Tags(),
     "cards": CardList(),
@@ -143,6 +145,7 @@ def _section(
         deck=header["deck"],
         cards=tuple(card for card in cards if card is not None),
         path=display,
+        description=header["description"],
     )
 
 

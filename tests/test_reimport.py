@@ -254,3 +254,22 @@ def test_strict_fails_on_warnings_remembered_from_the_last_build(project):
     code, out, err = run("build", "--strict")
     assert (code, out) == (1, "")
     assert "contains an en dash" in err
+
+
+def test_section_title_and_description_are_the_decks_description(sample, collection):
+    run("build")
+    import_apkg(collection, sample / DECK)
+    assert collection.decks.by_name("Test::Sample")["desc"] == "<b>Sample</b>"
+
+    # A new description is a change Anki imports: --check sees it, a build writes it, and
+    # Anki's import replaces the description of the deck the learner already has.
+    _edit(sample, "title: Sample\n", "title: Sample <1>\ndescription: For **tests**\n")
+    code, out, _ = run("build", "--check")
+    assert (code, out) == (1, "decks/sample.apkg: stale (cards changed since it was built)\n")
+    code, out, _ = run("build")
+    assert code == 0 and "(written; 0 added, 0 changed, 8 unchanged" in out
+    import_apkg(collection, sample / DECK)
+    assert collection.decks.by_name("Test::Sample")["desc"] == (
+        "<b>Sample &lt;1&gt;</b><br>For <strong>tests</strong>"
+    )
+    assert run("build", "--check")[0] == 0
