@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -92,7 +93,7 @@ def build(
         if stale:
             typer.echo("decks are out of date: run 'ankigen build'", err=True)
             raise typer.Exit(1)
-        typer.echo(f"{len(result.decks)} decks up to date")
+        typer.echo(f"{_count(len(result.decks), 'deck')} up to date{_warned(result.warnings)}")
         return
 
     def build_once() -> None:
@@ -104,6 +105,8 @@ def build(
                 typer.echo("\r\033[K", err=True, nl=False)  # the progress line goes away
         _print_warnings(result)
         _print_report(result)
+        if result.warnings:
+            typer.echo(_count(len(result.warnings), "warning"), err=True)
 
     if not watch:
         try:
@@ -150,9 +153,10 @@ def _print_report(result: Result) -> None:
         typer.echo(_deck_line(deck))
         if deck.removed:
             ids = ",".join(str(i) for i in deck.removed)
+            stay = "stays" if len(deck.removed) == 1 else "stay"
             typer.echo(
-                f"  {len(deck.removed)} removed notes stay in Anki (it never deletes on import); "
-                f"to find them, search the browser for: nid:{ids}"
+                f"  {_count(len(deck.removed), 'removed note')} {stay} in Anki (it never deletes "
+                f"on import); to find them, search the browser for: nid:{ids}"
             )
 
 
@@ -160,9 +164,19 @@ def _deck_line(deck: Deck) -> str:
     notes, cards = deck.notes, deck.cards
     state = "written" if deck.written else "unchanged"
     return (
-        f"{deck.path}: {notes} notes, {cards} cards ({state}; {deck.added} added, "
-        f"{deck.changed} changed, {deck.unchanged} unchanged, {len(deck.removed)} removed)"
+        f"{deck.path}: {_count(notes, 'note')}, {_count(cards, 'card')} ({state}; "
+        f"{deck.added} added, {deck.changed} changed, {deck.unchanged} unchanged, "
+        f"{len(deck.removed)} removed)"
     )
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
+
+
+def _warned(warnings: Sequence[object]) -> str:
+    # Errors stop a command before its summary: only warnings are left to count.
+    return f", {_count(len(warnings), 'warning')}" if warnings else ""
 
 
 @app.command(name="check")
@@ -178,7 +192,10 @@ def check_command(cards: CardsOption = Path("cards"), strict: StrictOption = Fal
     for warning in warnings:
         typer.echo(f"{warning} [warning]", err=True)
     count = sum(len(s.cards) for s in sections)
-    typer.echo(f"{cards}: {len(sections)} sections, {count} cards, no errors")
+    typer.echo(
+        f"{cards}: {_count(len(sections), 'section')}, {_count(count, 'card')}, "
+        f"no errors{_warned(warnings)}"
+    )
 
 
 @app.command(name="list")

@@ -19,7 +19,7 @@ from tests.conftest import REPO, import_apkg, run
 
 
 def test_check_validates_and_writes_nothing(sample):
-    assert run("check") == (0, "cards: 1 sections, 5 cards, no errors\n", "")
+    assert run("check") == (0, "cards: 1 section, 5 cards, no errors\n", "")
     assert not (sample / "decks").exists()
 
 

@@ -112,13 +112,14 @@ def test_removed_card_is_reported_with_a_search_that_finds_it(sample, collection
 
     assert code == 0
     assert "(written; 0 added, 0 changed, 7 unchanged, 1 removed)" in out
+    assert "  1 removed note stays in Anki (it never deletes on import)" in out
     search = out.split("search the browser for: ")[1].strip()
     assert [collection.get_note(n)["Term"] for n in collection.find_notes(search)] == ["ゲストOS"]
 
 
 def test_check_passes_on_a_fresh_build(sample):
     run("build")
-    assert run("build", "--check") == (0, "1 decks up to date\n", "")
+    assert run("build", "--check") == (0, "1 deck up to date\n", "")
 
 
 def test_check_lists_stale_and_missing_decks_and_writes_nothing(sample):
@@ -220,7 +221,7 @@ def test_rebuild_with_nothing_changed_reads_no_card_file(sample, monkeypatch):
         "decks/sample.apkg: 8 notes, 12 cards "
         "(unchanged; 0 added, 0 changed, 8 unchanged, 0 removed)\n",
     )
-    assert run("build", "--check") == (0, "1 decks up to date\n", "")
+    assert run("build", "--check") == (0, "1 deck up to date\n", "")
 
 
 def test_any_change_under_cards_or_to_a_deck_means_a_full_build(sample, monkeypatch):
