@@ -25,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     epilog="Exit codes: 0 success, 1 bad input or stale decks, 2 bad usage.",
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 CardsOption = Annotated[Path, typer.Option("--cards", help="Folder of card files (*.yaml).")]
@@ -42,7 +43,7 @@ def _version(value: bool) -> None:
 def main_options(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
     pass
