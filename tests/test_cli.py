@@ -38,9 +38,7 @@ def test_every_command_takes_dash_h_and_shows_flags_without_a_type(command, monk
         assert re.search(r"--check +Write nothing", out)
 
 
-def test_preview_without_anki_names_an_install_command_that_works_from_a_clone(
-    sample, monkeypatch
-):
+def test_preview_without_anki_names_an_install_command_that_works_from_a_clone(sample, monkeypatch):
     monkeypatch.setitem(sys.modules, "anki.collection", None)  # as if anki were not installed
     code, _, err = run("preview")
     assert code == 1
