@@ -221,11 +221,24 @@ def list_command(
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write it to this file.")
+    ] = None,
+) -> None:
     """Print the JSON Schema of a card file (for editors' YAML language servers)."""
-    from ankigen.validate import card_file_schema
+    from ankigen.scaffold import write_schema_file
+    from ankigen.validate import card_file_schema_text
 
-    typer.echo(json.dumps(card_file_schema(), ensure_ascii=False, indent=2))
+    if output is None:
+        typer.echo(card_file_schema_text(), nl=False)
+        return
+    try:
+        write_schema_file(output)
+    except OSError as e:
+        typer.echo(f"{output}: cannot write: {e.strerror}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{output}: written")
 
 
 @app.command()
@@ -261,9 +274,11 @@ def new(
     from ankigen.scaffold import new_section
 
     try:
-        path = new_section(cards, section)
+        path, *schema = new_section(cards, section)
     except AnkigenError as e:
         raise _fail(e) from None
+    for written in schema:
+        typer.echo(f"{written}: created; editors check card files against it")
     typer.echo(f"{path}: created; edit it, then run 'ankigen build'")
 
 

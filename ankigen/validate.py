@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,11 @@ def card_file_schema() -> dict[str, Any]:
         "title": "ankigen card file (one section)",
         **mapping_schema(SECTION_FIELDS),
     }
+
+
+def card_file_schema_text() -> str:
+    """The schema as `ankigen schema` prints it and the committed copy holds it."""
+    return json.dumps(card_file_schema(), ensure_ascii=False, indent=2) + "\n"
 
 
 def _card_schema(kind_name: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from ankigen.kinds import KINDS
 from ankigen.notes import note_guid
 from ankigen.package import read_package
 from tests.conftest import REPO, import_apkg, run
@@ -90,10 +91,14 @@ def test_schema_rejects_what_the_validator_rejects():
 
 def test_new_scaffolds_a_section_that_builds_cleanly(project):
     code, out, _ = run("new", "kubernetes")
-    assert (code, out) == (0, "cards/kubernetes.yaml: created; edit it, then run 'ankigen build'\n")
+    assert (code, out) == (
+        0,
+        "cards/card-file.schema.json: created; editors check card files against it\n"
+        "cards/kubernetes.yaml: created; edit it, then run 'ankigen build'\n",
+    )
     code, out, err = run("build", "--strict")
     assert (code, err) == (0, "")
-    assert out.startswith("decks/kubernetes.apkg: 5 notes, 8 cards")
+    assert out.startswith("decks/kubernetes.apkg: 7 notes, 11 cards")
     kinds = [
         c["kind"]
         for c in yaml.safe_load((project / "cards" / "kubernetes.yaml").read_text())["cards"]
@@ -199,3 +204,64 @@ def test_output_is_plain_text_when_not_a_terminal(sample, monkeypatch):
     code, out, err = run("build")
     assert code == 0
     assert "\x1b" not in out + err
+
+
+def _schema_line(card_file: Path) -> Path:
+    first = card_file.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema=")
+    return card_file.parent / first.split("$schema=", 1)[1]
+
+
+def test_new_in_an_empty_folder_makes_a_deck_anki_renders_and_a_schema_beside_it(
+    tmp_path, monkeypatch, collection
+):
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    assert run("new", "demo")[0] == 0
+    code, out, err = run("build", "--strict")
+    assert (code, err) == (0, "")
+    assert out.startswith("decks/demo.apkg: 7 notes, 11 cards (written;")
+
+    # The schema the file names exists, is the current one, and accepts the file.
+    card_file = folder / "cards" / "demo.yaml"
+    schema_path = _schema_line(card_file)
+    assert schema_path == folder / "cards" / "card-file.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    assert schema_path.read_text(encoding="utf-8") == run("schema")[1]
+    data = yaml.safe_load(card_file.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert sorted({c["kind"] for c in data["cards"]}) == sorted(KINDS)
+
+    # Neutral examples: nothing left from this repository's own subject.
+    text = card_file.read_text(encoding="utf-8").lower()
+    assert not any(w in text for w in ["vagrant", "docker", "hypervisor", "ハイパーバイザ"])
+
+    log = import_apkg(collection, folder / "decks" / "demo.apkg")
+    assert (len(log.new), len(log.conflicting)) == (7, 0)
+    for card_id in collection.find_cards(""):
+        rendered = collection.get_card(card_id).render_output()
+        assert rendered.question_text.strip() and rendered.answer_text.strip()
+        assert "blank" not in rendered.question_text.lower()
+
+
+def test_new_in_a_clone_points_at_the_committed_schema(project):
+    (project / "schema").mkdir()
+    (project / "schema" / "card-file.schema.json").write_text("{}", encoding="utf-8")
+    assert run("new", "demo")[1] == "cards/demo.yaml: created; edit it, then run 'ankigen build'\n"
+    assert (
+        _schema_line(project / "cards" / "demo.yaml").resolve()
+        == (project / "schema" / "card-file.schema.json").resolve()
+    )
+    assert not (project / "cards" / "card-file.schema.json").exists()
+
+
+def test_new_leaves_an_existing_schema_alone(project):
+    (project / "cards" / "card-file.schema.json").write_text("{}", encoding="utf-8")
+    assert run("new", "demo")[1] == "cards/demo.yaml: created; edit it, then run 'ankigen build'\n"
+    assert (project / "cards" / "card-file.schema.json").read_text(encoding="utf-8") == "{}"
+
+
+def test_schema_output_writes_the_file(project):
+    assert run("schema", "-o", "my.schema.json") == (0, "my.schema.json: written\n", "")
+    assert (project / "my.schema.json").read_text(encoding="utf-8") == run("schema")[1]
