@@ -73,7 +73,8 @@ def build(
         typer.Option("--combined", help="Write one combined.apkg with every section as a subdeck."),
     ] = False,
     watch: Annotated[
-        bool, typer.Option("--watch", help="Build again whenever a card file changes.")
+        bool,
+        typer.Option("--watch", help="Build again whenever a file in the cards folder changes."),
     ] = False,
 ) -> None:
     """Validate the card files and write one .apkg deck per section."""
