@@ -255,13 +255,13 @@ def _check_and_pack(
             waiting.append(section)
             continue
         path = out_dir / f"{section.id}.apkg"
-        packing.append((path, packer.pack([(section.deck, list(section.cards))])))
+        packing.append((path, packer.pack([(section.deck_header(), list(section.cards))])))
     problems.raise_if_any()
     if strict and warnings:
         raise AnkigenError("\n".join(warnings))
     if combined:
         path = out_dir / f"{COMBINED}.apkg"
-        packing.append((path, packer.pack([(s.deck, list(s.cards)) for s in waiting])))
+        packing.append((path, packer.pack([(s.deck_header(), list(s.cards)) for s in waiting])))
     decks = [_deck(path, *packed(), previous.get(path)) for path, packed in packing]
 
     built = {deck.path: deck.snapshot for deck in decks if deck.snapshot is not None}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     epilog="Exit codes: 0 success, 1 bad input or stale decks, 2 bad usage.",
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 CardsOption = Annotated[Path, typer.Option("--cards", help="Folder of card files (*.yaml, *.yml).")]
@@ -41,7 +43,7 @@ def _version(value: bool) -> None:
 def main_options(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
     pass
@@ -71,7 +73,8 @@ def build(
         typer.Option("--combined", help="Write one combined.apkg with every section as a subdeck."),
     ] = False,
     watch: Annotated[
-        bool, typer.Option("--watch", help="Build again whenever a card file changes.")
+        bool,
+        typer.Option("--watch", help="Build again whenever a file in the cards folder changes."),
     ] = False,
 ) -> None:
     """Validate the card files and write one .apkg deck per section."""
@@ -92,7 +95,7 @@ def build(
         if stale:
             typer.echo("decks are out of date: run 'ankigen build'", err=True)
             raise typer.Exit(1)
-        typer.echo(f"{len(result.decks)} decks up to date")
+        typer.echo(f"{_count(len(result.decks), 'deck')} up to date{_warned(result.warnings)}")
         return
 
     def build_once() -> None:
@@ -104,6 +107,8 @@ def build(
                 typer.echo("\r\033[K", err=True, nl=False)  # the progress line goes away
         _print_warnings(result)
         _print_report(result)
+        if result.warnings:
+            typer.echo(_count(len(result.warnings), "warning"), err=True)
         builder.reported(out)
 
     if not watch:
@@ -164,9 +169,19 @@ def _deck_line(deck: Deck) -> str:
     notes, cards = deck.notes, deck.cards
     state = "written" if deck.written else "unchanged"
     return (
-        f"{deck.path}: {notes} notes, {cards} cards ({state}; {deck.added} added, "
-        f"{deck.changed} changed, {deck.unchanged} unchanged, {deck.removed} removed)"
+        f"{deck.path}: {_count(notes, 'note')}, {_count(cards, 'card')} ({state}; "
+        f"{deck.added} added, {deck.changed} changed, {deck.unchanged} unchanged, "
+        f"{deck.removed} removed)"
     )
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
+
+
+def _warned(warnings: Sequence[object]) -> str:
+    # Errors stop a command before its summary: only warnings are left to count.
+    return f", {_count(len(warnings), 'warning')}" if warnings else ""
 
 
 @app.command(name="check")
@@ -182,7 +197,10 @@ def check_command(cards: CardsOption = Path("cards"), strict: StrictOption = Fal
     for warning in warnings:
         typer.echo(f"{warning} [warning]", err=True)
     count = sum(len(s.cards) for s in sections)
-    typer.echo(f"{cards}: {len(sections)} sections, {count} cards, no errors")
+    typer.echo(
+        f"{cards}: {_count(len(sections), 'section')}, {_count(count, 'card')}, "
+        f"no errors{_warned(warnings)}"
+    )
 
 
 @app.command(name="list")
@@ -207,11 +225,24 @@ def list_command(
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write it to this file.")
+    ] = None,
+) -> None:
     """Print the JSON Schema of a card file (for editors' YAML language servers)."""
-    from ankigen.validate import card_file_schema
+    from ankigen.scaffold import write_schema_file
+    from ankigen.validate import card_file_schema_text
 
-    typer.echo(json.dumps(card_file_schema(), ensure_ascii=False, indent=2))
+    if output is None:
+        typer.echo(card_file_schema_text(), nl=False)
+        return
+    try:
+        write_schema_file(output)
+    except OSError as e:
+        typer.echo(f"{output}: cannot write: {e.strerror}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{output}: written")
 
 
 @app.command()
@@ -257,9 +288,11 @@ def new(
     from ankigen.scaffold import new_section
 
     try:
-        path = new_section(cards, section)
+        path, *schema = new_section(cards, section)
     except AnkigenError as e:
         raise _fail(e) from None
+    for written in schema:
+        typer.echo(f"{written}: created; editors check card files against it")
     typer.echo(f"{path}: created; edit it, then run 'ankigen build'")
 
 

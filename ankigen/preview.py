@@ -82,7 +82,7 @@ def render_preview(cards_dir: Path, out_dir: Path, mathjax: MathJax | None = Non
     except ImportError:
         raise AnkigenError(
             "ankigen preview renders cards with the official anki package: "
-            "pip install 'ankigen[preview]'"
+            "pip install anki==26.9.3 (or, in your clone of ankigen: pip install '.[preview]')"
         ) from None
 
     result = plan(cards_dir, out_dir, use_stamp=False)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import genanki
+import pygments
 
 from ankigen import __version__
 from ankigen.kinds import KINDS
@@ -50,6 +51,7 @@ def engine() -> str:
             if path.suffix in (".py", ".css")
         },
         "genanki": genanki.__version__,
+        "pygments": pygments.__version__,
         "sqlite": sqlite3.sqlite_version,
         "zlib": zlib.ZLIB_VERSION,
         "note types": [repr(kind.note_type) for kind in KINDS.values()],

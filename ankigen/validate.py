@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -51,6 +52,8 @@ class CardList(Field):
 SECTION_FIELDS: dict[str, Field] = {
     "id": Slug(),
     "title": Text(),
+    # Shown under the title on the deck's overview screen in Anki.
+    "description": Text(required=False),
     "deck": DeckName(),
     "tags": Tags(),
     # Whether command cards are typed in unless a card says otherwise.
@@ -78,6 +81,11 @@ def card_file_schema() -> dict[str, Any]:
         "title": "ankigen card file (one section)",
         **mapping_schema(SECTION_FIELDS),
     }
+
+
+def card_file_schema_text() -> str:
+    """The schema as `ankigen schema` prints it and the committed copy holds it."""
+    return json.dumps(card_file_schema(), ensure_ascii=False, indent=2) + "\n"
 
 
 def _card_schema(kind_name: str) -> dict[str, Any]:
@@ -170,6 +178,7 @@ def _section(
         cards=tuple(card for card in cards if card is not None),
         path=display,
         value_locs=data.value_locs,
+        description=header["description"],
     )
 
 

@@ -42,7 +42,7 @@ class Counts:
     anki_cards: int
 
     def deck_line(self, path: str) -> str:
-        return f"{path}: {self.notes} notes, {self.anki_cards} cards"
+        return f"{path}: {counted(self.notes, 'note')}, {counted(self.anki_cards, 'card')}"
 
 
 @pytest.fixture(scope="session")
@@ -94,3 +94,8 @@ def import_apkg(col: Collection, apkg: Path):
     log = col.import_anki_package(request).log
     col.models._clear_cache()  # the Python-side note type cache goes stale after an import
     return log
+
+
+def counted(n: int, noun: str) -> str:
+    """As the CLI says it: "1 note", "2 notes"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

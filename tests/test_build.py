@@ -13,7 +13,7 @@ from ankigen.build import load_sections
 from ankigen.kinds import KINDS, generate
 from ankigen.notes import note_guid
 from ankigen.package import read_package
-from tests.conftest import import_apkg, run
+from tests.conftest import counted, import_apkg, run
 
 
 def _cards_by_template(col: Collection, *of: str) -> dict[tuple[str, str], list]:
@@ -56,7 +56,7 @@ def test_sample_deck_imports_cleanly(sample: Path, collection: Collection) -> No
     assert notes == len(sections[0].cards) - tables + cells
     assert "Test::Sample" in [d.name for d in collection.decks.all_names_and_ids()]
     assert out == (
-        f"decks/sample.apkg: {notes} notes, {collection.card_count()} cards "
+        f"decks/sample.apkg: {counted(notes, 'note')}, {counted(collection.card_count(), 'card')} "
         f"(written; {notes} added, 0 changed, 0 unchanged, 0 removed)\n"
     )
 

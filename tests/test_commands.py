@@ -15,11 +15,12 @@ import yaml
 from ankigen.kinds import KINDS
 from ankigen.notes import note_guid
 from ankigen.package import read_package
-from tests.conftest import REPO, import_apkg, run
+from tests.conftest import REPO, counted, import_apkg, run
 
 
 def test_check_validates_and_writes_nothing(sample, sample_counts):
-    counts = f"{sample_counts.sections} sections, {sample_counts.cards} cards"
+    sections = "1 section" if sample_counts.sections == 1 else f"{sample_counts.sections} sections"
+    counts = f"{sections}, {sample_counts.cards} cards"
     assert run("check") == (0, f"cards: {counts}, no errors\n", "")
     assert not (sample / "decks").exists()
 
@@ -96,7 +97,11 @@ def test_schema_rejects_what_the_validator_rejects():
 
 def test_new_scaffolds_a_section_that_builds_cleanly(project, collection):
     code, out, _ = run("new", "kubernetes")
-    assert (code, out) == (0, "cards/kubernetes.yaml: created; edit it, then run 'ankigen build'\n")
+    assert (code, out) == (
+        0,
+        "cards/card-file.schema.json: created; editors check card files against it\n"
+        "cards/kubernetes.yaml: created; edit it, then run 'ankigen build'\n",
+    )
     code, out, err = run("build", "--strict")
     assert (code, err) == (0, "")
     kinds = [
@@ -107,7 +112,8 @@ def test_new_scaffolds_a_section_that_builds_cleanly(project, collection):
     log = import_apkg(collection, project / "decks" / "kubernetes.apkg")
     notes, cards = collection.note_count(), collection.card_count()
     assert len(log.new) == notes
-    assert out.startswith(f"decks/kubernetes.apkg: {notes} notes, {cards} cards (written;")
+    counts = f"{counted(notes, 'note')}, {counted(cards, 'card')}"
+    assert out.startswith(f"decks/kubernetes.apkg: {counts} (written;")
 
 
 def test_new_never_overwrites(sample):
@@ -135,7 +141,7 @@ def test_combined_deck_holds_every_section_as_a_subdeck(sample, collection, samp
     notes, cards = sample_counts.notes + 1, sample_counts.anki_cards + 1  # and more.yaml's
     assert (code, out) == (
         0,
-        f"decks/combined.apkg: {notes} notes, {cards} cards "
+        f"decks/combined.apkg: {counted(notes, 'note')}, {counted(cards, 'card')} "
         f"(written; 0 added, 0 changed, {notes} unchanged, 0 removed)\n",
     )
     combined = read_package((sample / "decks" / "combined.apkg").read_bytes())
@@ -160,18 +166,23 @@ def test_watch_rebuilds_on_change_and_stops_cleanly_on_ctrl_c(sample, monkeypatc
     # What happens while the watcher sleeps, one step per wait; then Ctrl-C. In-process and
     # without signals, so the test runs the same in a background job (where SIGINT is
     # ignored) and on Windows, and cannot hang.
+    # A clock of its own: each wait moves it on, and a step happens when its time comes.
     steps = [
-        lambda: card_file.write_text(text.replace("仮想マシン上で動作するOS", "VMの中のOS")),
-        lambda: card_file.write_text(text.replace("meaning:", "meanin:", 1)),
-        lambda: None,  # nothing changed: nothing is built
+        (1.0, lambda: card_file.write_text(text.replace("仮想マシン上で動作するOS", "VMの中のOS"))),
+        (3.0, lambda: card_file.write_text(text.replace("meaning:", "meanin:", 1))),
+        (5.0, lambda: None),  # nothing changed: nothing is built
     ]
+    clock = [0.0]
 
     def sleep(seconds: float) -> None:
-        if not steps:
+        clock[0] += seconds
+        if clock[0] > 7.0:
             raise KeyboardInterrupt  # what Ctrl-C raises in the waiting loop
-        steps.pop(0)()
+        while steps and steps[0][0] <= clock[0]:
+            steps.pop(0)[1]()
 
-    monkeypatch.setattr(ankigen.watch, "time", SimpleNamespace(sleep=sleep))
+    fake_time = SimpleNamespace(sleep=sleep, monotonic=lambda: clock[0])
+    monkeypatch.setattr(ankigen.watch, "time", fake_time)
     code, out, err = run("build", "--watch")
 
     assert code == 0
@@ -208,3 +219,66 @@ def test_output_is_plain_text_when_not_a_terminal(sample, monkeypatch):
     code, out, err = run("build")
     assert code == 0
     assert "\x1b" not in out + err
+
+
+def _schema_line(card_file: Path) -> Path:
+    first = card_file.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema=")
+    return card_file.parent / first.split("$schema=", 1)[1]
+
+
+def test_new_in_an_empty_folder_makes_a_deck_anki_renders_and_a_schema_beside_it(
+    tmp_path, monkeypatch, collection
+):
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    assert run("new", "demo")[0] == 0
+    code, out, err = run("build", "--strict")
+    assert (code, err) == (0, "")
+    assert out.startswith("decks/demo.apkg: ")
+
+    # The schema the file names exists, is the current one, and accepts the file.
+    card_file = folder / "cards" / "demo.yaml"
+    schema_path = _schema_line(card_file)
+    assert schema_path == folder / "cards" / "card-file.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    assert schema_path.read_text(encoding="utf-8") == run("schema")[1]
+    data = yaml.safe_load(card_file.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert sorted({c["kind"] for c in data["cards"]}) == sorted(KINDS)
+
+    # Neutral examples: nothing left from this repository's own subject.
+    text = card_file.read_text(encoding="utf-8").lower()
+    assert not any(w in text for w in ["vagrant", "docker", "hypervisor", "ハイパーバイザ"])
+
+    log = import_apkg(collection, folder / "decks" / "demo.apkg")
+    made = int(re.match(r"decks/demo\.apkg: (\d+) notes", out)[1])
+    assert made == len(KINDS) + 3  # a table example has 4 cells
+    assert (len(log.new), len(log.conflicting)) == (made, 0)
+    for card_id in collection.find_cards(""):
+        rendered = collection.get_card(card_id).render_output()
+        assert rendered.question_text.strip() and rendered.answer_text.strip()
+        assert "blank" not in rendered.question_text.lower()
+
+
+def test_new_in_a_clone_points_at_the_committed_schema(project):
+    (project / "schema").mkdir()
+    (project / "schema" / "card-file.schema.json").write_text("{}", encoding="utf-8")
+    assert run("new", "demo")[1] == "cards/demo.yaml: created; edit it, then run 'ankigen build'\n"
+    assert (
+        _schema_line(project / "cards" / "demo.yaml").resolve()
+        == (project / "schema" / "card-file.schema.json").resolve()
+    )
+    assert not (project / "cards" / "card-file.schema.json").exists()
+
+
+def test_new_leaves_an_existing_schema_alone(project):
+    (project / "cards" / "card-file.schema.json").write_text("{}", encoding="utf-8")
+    assert run("new", "demo")[1] == "cards/demo.yaml: created; edit it, then run 'ankigen build'\n"
+    assert (project / "cards" / "card-file.schema.json").read_text(encoding="utf-8") == "{}"
+
+
+def test_schema_output_writes_the_file(project):
+    assert run("schema", "-o", "my.schema.json") == (0, "my.schema.json: written\n", "")
+    assert (project / "my.schema.json").read_text(encoding="utf-8") == run("schema")[1]

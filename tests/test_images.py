@@ -152,5 +152,5 @@ def test_svg_with_local_references_is_accepted(project):
     )
     assert run("build")[:2] == (
         0,
-        "decks/pics.apkg: 1 notes, 1 cards (written; 1 added, 0 changed, 0 unchanged, 0 removed)\n",
+        "decks/pics.apkg: 1 note, 1 card (written; 1 added, 0 changed, 0 unchanged, 0 removed)\n",
     )

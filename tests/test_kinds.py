@@ -16,7 +16,7 @@ from anki.collection import Collection
 
 from ankigen.kinds import KINDS
 from ankigen.notes import NoteType
-from tests.conftest import import_apkg, run
+from tests.conftest import counted, import_apkg, run
 
 PINS = Path(__file__).parent / "note_types.json"
 SECTION = 'id: example\ntitle: Example\ndeck: "Kinds::{kind}"\ncards:\n'
@@ -39,7 +39,8 @@ def test_example_builds_imports_and_renders(project: Path, collection: Collectio
     notes, cards = collection.note_count(), collection.card_count()
     assert notes > 0 and len(log.new) == notes
     assert (len(log.duplicate), len(log.conflicting), len(log.updated)) == (0, 0, 0)
-    assert out.startswith(f"decks/example.apkg: {notes} notes, {cards} cards (written;")
+    counts = f"{counted(notes, 'note')}, {counted(cards, 'card')}"
+    assert out.startswith(f"decks/example.apkg: {counts} (written;")
 
     note_type = collection.models.get(kind.note_type.id)
     assert note_type is not None, f"kind '{name}': its note type did not arrive in Anki"

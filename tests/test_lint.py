@@ -31,8 +31,9 @@ def test_en_dash_in_a_command_is_a_warning_and_the_deck_is_still_built(project):
     assert err == (
         "cards/lint.yaml:7:14: card 'l1' (command): 'command': command "
         "'docker run –name web nginx' contains an en dash (–); options take '-' or '--' [warning]\n"
+        "1 warning\n"
     )
-    assert out.startswith("decks/lint.apkg: 1 notes")
+    assert out.startswith("decks/lint.apkg: 1 note, 2 cards (written;")
 
 
 def test_strict_makes_warnings_errors_and_writes_nothing(project):
@@ -58,6 +59,7 @@ def test_full_width_space_and_em_dash_in_inline_code(project):
         "'docker\u3000ps' contains a full-width space; use an ASCII space [warning]",
         "cards/lint.yaml:8:14: card 'l1' (command): 'meaning': command "
         "'docker ps —all' contains an em dash (—); options take '-' or '--' [warning]",
+        "2 warnings",
     ]
 
 
@@ -67,6 +69,7 @@ def test_text_that_looks_like_html_is_a_warning_but_placeholders_are_not(project
     assert err == (
         "cards/lint.yaml:8:14: card 'l1' (command): 'meaning': looks like HTML; "
         "card text is plain text and is shown as written [warning]\n"
+        "1 warning\n"
     )
 
 
@@ -95,3 +98,26 @@ def test_html_check_is_linear_on_text_full_of_tag_starts(project):
     assert run("check")[2] == ""
     _write(project, "docker ps", meaning=f'"{many}>"')
     assert "looks like HTML" in run("check")[2]
+
+
+def test_summaries_count_warnings_and_say_one_in_the_singular(project):
+    _write(project, "docker run –name web nginx")
+    assert run("check") == (
+        0,
+        "cards: 1 section, 1 card, no errors, 1 warning\n",
+        "cards/lint.yaml:7:14: card 'l1' (command): 'command': command "
+        "'docker run –name web nginx' contains an en dash (–); options take '-' or '--' "
+        "[warning]\n",
+    )
+    run("build")
+    code, out, _ = run("build", "--check")
+    assert (code, out) == (0, "1 deck up to date, 1 warning\n")
+
+    second = CARD.replace("lint", "two").replace("Lint", "Two").replace("l1", "t1")
+    (project / "cards" / "two.yaml").write_text(
+        second.format(command="ls", meaning="list"), encoding="utf-8"
+    )
+    code, out, err = run("check")
+    assert (code, out) == (0, "cards: 2 sections, 2 cards, no errors, 1 warning\n")
+    run("build")
+    assert run("build", "--check")[1] == "2 decks up to date, 1 warning\n"

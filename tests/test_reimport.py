@@ -121,7 +121,7 @@ def test_removed_card_is_reported_with_a_search_that_finds_it(sample, collection
 
 def test_check_passes_on_a_fresh_build(sample):
     run("build")
-    assert run("build", "--check") == (0, "1 decks up to date\n", "")
+    assert run("build", "--check") == (0, "1 deck up to date\n", "")
 
 
 def test_check_lists_stale_and_missing_decks_and_writes_nothing(sample):
@@ -210,7 +210,7 @@ def test_rebuild_with_nothing_changed_reads_no_card_file(sample, monkeypatch, sa
         f"{sample_counts.deck_line('decks/sample.apkg')} "
         f"(unchanged; 0 added, 0 changed, {sample_counts.notes} unchanged, 0 removed)\n",
     )
-    assert run("build", "--check") == (0, "1 decks up to date\n", "")
+    assert run("build", "--check") == (0, "1 deck up to date\n", "")
 
 
 def test_any_change_under_cards_or_to_a_deck_means_a_full_build(sample, monkeypatch, sample_counts):
@@ -298,3 +298,25 @@ def test_editing_ankigens_own_code_makes_the_next_build_a_full_one(sample, tmp_p
         f.write(EDITED_GENERATOR)
     terms = sample_counts.kinds["term"]
     assert f"(written; 0 added, {terms} changed," in build("1700000100")
+
+
+def test_section_title_and_description_are_the_decks_description(sample, collection, sample_counts):
+    run("build")
+    import_apkg(collection, sample / DECK)
+    assert collection.decks.by_name("Test::Sample")["desc"] == "<b>Sample</b>"
+
+    # A new description is a change Anki imports: --check sees it, a build writes it, and
+    # Anki's import replaces the description of the deck the learner already has.
+    _edit(sample, "title: Sample\n", "title: Sample <1>\ndescription: For **tests**\n")
+    code, out, _ = run("build", "--check")
+    assert (code, out) == (
+        1,
+        "decks/sample.apkg: stale (cards changed since it was built); run 'ankigen build'\n",
+    )
+    code, out, _ = run("build")
+    assert code == 0 and f"(written; 0 added, 0 changed, {sample_counts.notes} unchanged" in out
+    import_apkg(collection, sample / DECK)
+    assert collection.decks.by_name("Test::Sample")["desc"] == (
+        "<b>Sample &lt;1&gt;</b><br>For <strong>tests</strong>"
+    )
+    assert run("build", "--check")[0] == 0

@@ -225,17 +225,19 @@ def generate(card: Card, _history: History) -> list[Note]:
 
 
 EXAMPLE = """\
-  - id: {section}-network-modes
+  # table: one card per cell; keep the keys when you rename a label.
+  - id: {section}-states-of-water
     kind: table
-    title: ネットワークモードと通信可否
+    title: Water at sea level
     rows:
-      - {{key: nat, label: NAT}}
-      - {{key: bridged, label: ブリッジアダプター}}
+      - {{key: ice, label: Ice}}
+      - {{key: steam, label: Steam}}
     columns:
-      - {{key: host-to-guest, label: ホストOS → ゲストOS}}
+      - {{key: state, label: State}}
+      - {{key: temperature, label: Temperature}}
     cells:
-      nat: {{host-to-guest: ポートフォワーディング設定時のみ}}
-      bridged: {{host-to-guest: "○"}}
+      ice: {{state: solid, temperature: below 0 °C}}
+      steam: {{state: gas, temperature: above 100 °C}}
 """
 
 KIND = Kind(
