@@ -84,3 +84,28 @@ def test_the_redrawn_diagrams_are_on_their_cards():
     for apkg in (REPO / "decks").glob("*.apkg"):
         media.update(read_package(apkg.read_bytes()).media)
     assert len(media) == 5
+
+
+def _answers(section):
+    """What a learner must produce, one entry per Anki card (issue 15's measure)."""
+    for card in section.cards:
+        if card.kind == "term":
+            yield card["meaning"]
+            if card["reverse"]:
+                yield card["term"]
+        elif card.kind == "command":
+            yield card["meaning"]
+            yield card["command"]
+        elif card.kind == "cloze":
+            yield from card["items"]
+        elif card.kind == "table":
+            yield from card["cells"].values()
+
+
+def test_virtualization_answers_are_recalled_not_reread():
+    sections, _ = load_sections(REPO / "cards")
+    (section,) = [s for s in sections if s.id == "virtualization"]
+    lengths = sorted(len(a.replace("`", "")) for a in _answers(section))
+    assert lengths[(len(lengths) - 1) // 2] <= 25
+    assert lengths[int(0.9 * (len(lengths) - 1))] <= 40
+    assert lengths[-1] <= 60
