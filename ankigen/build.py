@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ankigen import output
+from ankigen import changes, output
 from ankigen import stamp as stamps
 from ankigen.cards import Section
+from ankigen.changes import Findings
 from ankigen.errors import AnkigenError, Problem, Problems, UsageError
 from ankigen.lint import lint
 from ankigen.load import load_file
@@ -23,7 +24,15 @@ from ankigen.package import Memory, Snapshot, read_package
 from ankigen.packer import Packer
 from ankigen.validate import COMBINED, Validator, validate
 
+# Any letter case (Windows and macOS folders do not tell `a.YAML` from `a.yaml`). A
+# dot file is never a card file: macOS writes `._x.yaml` (AppleDouble) next to `x.yaml`.
 CARD_SUFFIXES = (".yaml", ".yml")
+
+
+def is_card_file(path: Path) -> bool:
+    return not path.name.startswith(".") and path.suffix.lower() in CARD_SUFFIXES
+
+
 # From this much card text on, a second process makes and packs decks (packer.py).
 PARALLEL_FROM_BYTES = 4 * 1024 * 1024
 
@@ -41,7 +50,7 @@ class Deck:
     added: int = 0
     changed: int = 0
     unchanged: int = 0
-    removed: list[int] = field(default_factory=list)  # note ids of notes no card makes any more
+    removed: int = 0  # notes of this deck that no card makes any more
     written: bool = False
 
 
@@ -51,6 +60,9 @@ class Result:
     warnings: list[str]
     notices: list[str]  # about the previous build, e.g. a deck we could not read
     stamp: stamps.Stamp | None = None  # what to record once the decks are written
+    # What the learner must do in Anki after importing (changes.py).
+    findings: Findings = field(default_factory=Findings)
+    sections: list[str] = field(default_factory=list)  # deck file names the sections make
 
 
 def card_files(cards_dir: Path) -> list[Path]:
@@ -58,9 +70,12 @@ def card_files(cards_dir: Path) -> list[Path]:
         raise UsageError(f"{cards_dir}: no such folder (give the card folder with --cards)")
     if not cards_dir.is_dir():
         raise UsageError(f"{cards_dir}: is a file, not a folder of card files")
-    files = sorted(p for p in cards_dir.iterdir() if p.suffix in CARD_SUFFIXES and p.is_file())
+    try:
+        files = sorted(p for p in cards_dir.iterdir() if is_card_file(p) and p.is_file())
+    except OSError as e:
+        raise AnkigenError(f"{cards_dir}: cannot read the folder: {e.strerror}") from None
     if not files:
-        raise AnkigenError(f"{cards_dir}: no card files (*.yaml) found")
+        raise AnkigenError(f"{cards_dir}: no card files (*.yaml, *.yml) found")
     return files
 
 
@@ -78,17 +93,27 @@ def load_sections(cards_dir: Path, strict: bool = False) -> tuple[list[Section],
     return sections, warnings
 
 
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
+
+
 def clock() -> int:
     """The build's time in seconds: SOURCE_DATE_EPOCH when set (reproducible builds)."""
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value is None:
         return int(time.time())
     try:
-        return int(value)
+        seconds = int(value)
     except ValueError:
         raise UsageError(
             f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {value!r}"
         ) from None
+    # Anki's ids are milliseconds in 64 bits and its dates end with the year 9999.
+    if not 0 <= seconds <= MAX_EPOCH:
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH must be between 0 and {MAX_EPOCH} "
+            f"(1970-01-01 to 9999-12-31), got {value!r}"
+        )
+    return seconds
 
 
 def _read_previous(out_dir: Path, notices: list[str]) -> dict[Path, Snapshot]:
@@ -116,7 +141,9 @@ def plan(
     """Everything a build would write, in memory (nothing, if the decks are current and
     `use_stamp` lets the last build's stamp say so)."""
     files = card_files(cards_dir)
-    inputs = stamps.inputs(cards_dir)  # before reading: a file changed meanwhile is seen next time
+    inputs = stamps.inputs(
+        cards_dir, files
+    )  # before reading: a file changed meanwhile is seen next time
     stamp = stamps.read(out_dir)
     if use_stamp and stamp is not None and stamps.current(stamp, inputs, out_dir, combined):
         return _unchanged(stamp, out_dir, strict)
@@ -143,6 +170,7 @@ def plan(
             for deck in result.decks
         },
         warnings=result.warnings,
+        sections=result.sections,
     )
     return result
 
@@ -155,12 +183,10 @@ def _unchanged(stamp: stamps.Stamp, out_dir: Path, strict: bool) -> Result:
         Deck(out_dir / name, deck["notes"], deck["cards"], unchanged=deck["notes"])
         for name, deck in stamp.decks.items()
     ]
-    notices = [
-        f"{path}: no card file makes this deck any more (left as it is)"
-        for path in sorted(out_dir.glob("*.apkg"))
-        if path.name not in stamp.decks and path.name != f"{COMBINED}.apkg"
-    ]
-    return Result(decks, list(stamp.warnings), notices)
+    made = {*stamp.decks, *stamp.sections, f"{COMBINED}.apkg"}
+    notices = [_orphan(path) for path in sorted(out_dir.glob("*.apkg")) if path.name not in made]
+    # A build that wrote everything but could not print its report: print it now.
+    return Result(decks, list(stamp.warnings), notices, findings=Findings.read(out_dir))
 
 
 def _plan(
@@ -178,7 +204,7 @@ def _plan(
     # Each file is checked, then packed, before the next is read, so a build holds one
     # section's cards and notes at a time. After the first problem nothing more is
     # packed (nothing will be written), but every file is still checked.
-    big = not combined and sum(f.stat().st_size for f in files) >= PARALLEL_FROM_BYTES
+    big = not combined and sum(map(_size, files)) >= PARALLEL_FROM_BYTES
     packer = Packer(memory, clock(), parallel=big and len(files) > 1)
     try:
         return _check_and_pack(
@@ -186,6 +212,13 @@ def _plan(
         )
     finally:
         packer.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since the folder was listed: reading it says so
+        return 0
 
 
 def _check_and_pack(
@@ -212,6 +245,7 @@ def _check_and_pack(
         if section is None:
             continue
         made.add(out_dir / f"{section.id}.apkg")
+        changes.check_kinds(section.cards, memory, problems)
         warnings += [str(w) for w in lint([section])]
         if problems.items or (strict and warnings):
             continue
@@ -228,19 +262,27 @@ def _check_and_pack(
         packing.append((path, packer.pack([(s.deck, list(s.cards)) for s in waiting])))
     decks = [_deck(path, *packed(), previous.get(path)) for path, packed in packing]
 
-    built = {guid for deck in decks if deck.snapshot for guid in deck.snapshot.notes}
+    built = {deck.path: deck.snapshot for deck in decks if deck.snapshot is not None}
+    findings = changes.find(built, previous, memory, out_dir)
     for deck in decks:
-        _count_changes(deck, memory, built)
-    for path in previous.keys() - made:
-        notices.append(f"{path}: no card file makes this deck any more (left as it is)")
-    return Result(decks, warnings, sorted(notices))
+        _count_changes(deck, memory, findings)
+    notices += [_orphan(path) for path in previous.keys() - made]
+    sections = sorted(p.name for p in made if p.name != f"{COMBINED}.apkg")
+    return Result(decks, warnings, sorted(notices), findings=findings, sections=sections)
+
+
+def _orphan(path: Path) -> str:
+    return (
+        f"{path}: no card file makes this deck (a renamed section, or a deck ankigen did "
+        "not make); delete the file: Anki keeps the notes you imported from it"
+    )
 
 
 def _deck(path: Path, data: bytes, snapshot: Snapshot, previous: Snapshot | None) -> Deck:
     return Deck(path, len(snapshot.notes), len(snapshot.cards), data, snapshot, previous)
 
 
-def _count_changes(deck: Deck, memory: Memory, built: set[str]) -> None:
+def _count_changes(deck: Deck, memory: Memory, findings: changes.Findings) -> None:
     assert deck.snapshot is not None
     for guid, row in deck.snapshot.notes.items():
         before = memory.notes.get(guid)
@@ -250,10 +292,7 @@ def _count_changes(deck: Deck, memory: Memory, built: set[str]) -> None:
             deck.unchanged += 1
         else:
             deck.changed += 1
-    if deck.previous is not None:
-        deck.removed = sorted(
-            row.id for guid, row in deck.previous.notes.items() if guid not in built
-        )
+    deck.removed = sum(where == str(deck.path) for _, where in findings.removed.values())
 
 
 def build(
@@ -267,6 +306,8 @@ def build(
     if result.stamp is None:  # the decks are current: nothing to write
         return result
     output.prepare(out_dir)
+    if result.findings:  # kept until the report is printed: see changes.py
+        output.write_atomically(out_dir / changes.PENDING_NAME, result.findings.to_json())
     for deck in result.decks:
         assert deck.data is not None
         if not output.same_bytes(deck.path, deck.data):
@@ -274,6 +315,14 @@ def build(
             deck.written = True
     output.write_atomically(out_dir / stamps.STAMP_NAME, stamps.serialize(result.stamp))
     return result
+
+
+def reported(out_dir: Path) -> None:
+    """The build's findings have reached the user: the next build need not repeat them."""
+    try:
+        (out_dir / changes.PENDING_NAME).unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only folder: the next build says it again, which is harmless
 
 
 def check(
@@ -286,8 +335,11 @@ def check(
         if deck.snapshot is None:  # known current from the last build's stamp
             continue
         if deck.previous is None:
-            stale.append(f"{deck.path}: missing")
+            if not deck.path.exists():  # a damaged deck is in the notices already
+                stale.append(f"{deck.path}: missing; run 'ankigen build'")
         elif deck.previous.importable() != deck.snapshot.importable():
-            stale.append(f"{deck.path}: stale (cards changed since it was built)")
+            stale.append(
+                f"{deck.path}: stale (cards changed since it was built); run 'ankigen build'"
+            )
     stale += result.notices
     return result, stale

@@ -16,6 +16,7 @@ class Card:
     kind: str
     values: dict[str, Any]  # the kind's own keys, checked
     note: str | None
+    hint: str | None
     image: Media | None
     image_side: str  # "back" or "front"
     tags: tuple[str, ...]  # section tags + kind tag + the card's own
@@ -33,3 +34,4 @@ class Section:
     deck: str
     cards: tuple[Card, ...]
     path: str
+    value_locs: Mapping[str, Loc] = field(default_factory=dict, repr=False)

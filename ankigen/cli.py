@@ -26,7 +26,7 @@ app = typer.Typer(
     epilog="Exit codes: 0 success, 1 bad input or stale decks, 2 bad usage.",
 )
 
-CardsOption = Annotated[Path, typer.Option("--cards", help="Folder of card files (*.yaml).")]
+CardsOption = Annotated[Path, typer.Option("--cards", help="Folder of card files (*.yaml, *.yml).")]
 OutOption = Annotated[Path, typer.Option("--out", help="Folder the .apkg decks are written to.")]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Treat lint warnings as errors.")]
 
@@ -104,6 +104,7 @@ def build(
                 typer.echo("\r\033[K", err=True, nl=False)  # the progress line goes away
         _print_warnings(result)
         _print_report(result)
+        builder.reported(out)
 
     if not watch:
         try:
@@ -119,6 +120,8 @@ def build(
             build_once()
         except AnkigenError as e:
             typer.echo(str(e), err=True)
+        except OSError as e:  # a file vanished or turned unreadable mid-build: try again later
+            typer.echo(f"{e.filename or cards}: {e.strerror}", err=True)
         typer.echo(f"watching {cards} for changes (Ctrl-C to stop)", err=True)
 
     try:
@@ -146,14 +149,15 @@ def _print_warnings(result: Result) -> None:
 
 
 def _print_report(result: Result) -> None:
+    from ankigen.changes import report
+
     for deck in result.decks:
         typer.echo(_deck_line(deck))
-        if deck.removed:
-            ids = ",".join(str(i) for i in deck.removed)
-            typer.echo(
-                f"  {len(deck.removed)} removed notes stay in Anki (it never deletes on import); "
-                f"to find them, search the browser for: nid:{ids}"
-            )
+    actions = report(result.findings)
+    if actions:
+        typer.echo("In Anki, after importing:")
+        for action, search in actions:
+            typer.echo(f"- {action}:\n    {search}")
 
 
 def _deck_line(deck: Deck) -> str:
@@ -161,7 +165,7 @@ def _deck_line(deck: Deck) -> str:
     state = "written" if deck.written else "unchanged"
     return (
         f"{deck.path}: {notes} notes, {cards} cards ({state}; {deck.added} added, "
-        f"{deck.changed} changed, {deck.unchanged} unchanged, {len(deck.removed)} removed)"
+        f"{deck.changed} changed, {deck.unchanged} unchanged, {deck.removed} removed)"
     )
 
 
@@ -250,4 +254,10 @@ def new(
 
 
 def main() -> None:
+    # A terminal or pipe that cannot show every character (PYTHONIOENCODING=latin-1, an
+    # old Windows console) gets escapes for the rest, not a crash after the decks are
+    # written. Non-UTF-8 file names (lone surrogates in Python) are escaped the same way.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     app()

@@ -7,6 +7,8 @@ are refused so an alias bomb cannot expand.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import abc
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,43 +138,187 @@ def load_file(path: Path, display: str, problems: Problems) -> Any:
             f"file is not UTF-8 text (byte 0x{raw[e.start]:02x}); save it as UTF-8",
         )
         return BROKEN
-    return parse(text, display, problems)
+    # A linked file may be one that is not the user's to show (a link to /etc/passwd):
+    # its lines are never quoted in a message.
+    return parse(text, display, problems, show_source=not path.is_symlink())
 
 
-def parse(text: str, display: str, problems: Problems) -> Any:
+# Characters no card may hold: C0 and C1 controls (tab, line feed and carriage return
+# are how text is laid out), DEL, the non-characters U+FFFE/U+FFFF and lone surrogates.
+# U+001F is Anki's field separator: one in a field and Anki refuses the whole package.
+_FORBIDDEN_IN_FILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+# Escapes in double-quoted text ("\x1f", "\u001f") may make any of them, and \r too.
+_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_MAX_REPORTED = 10  # a binary file would otherwise give a message per byte
+
+
+_C0_NAMES = (
+    "NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI "
+    "DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US"
+).split()
+
+
+def character_name(char: str) -> str:
+    """U+001B (control character ESC): how a message names a character it refuses."""
+    code = ord(char)
+    if code < 0x20:
+        name = f"control character {_C0_NAMES[code]}"
+    elif code == 0x7F:
+        name = "control character DEL"
+    elif 0x80 <= code <= 0x9F:
+        name = "C1 control character"
+    elif 0xD800 <= code <= 0xDFFF:
+        name = "lone surrogate"
+    else:
+        name = unicodedata.name(char, "non-character")
+    return f"U+{code:04X} ({name})"
+
+
+def _forbidden_characters(text: str, display: str, problems: Problems) -> bool:
+    found = False
+    for count, match in enumerate(_FORBIDDEN_IN_FILE.finditer(text)):
+        start = match.start()
+        line = text.count("\n", 0, start) + 1
+        col = start - (text.rfind("\n", 0, start) + 1) + 1
+        if count == _MAX_REPORTED:
+            problems.add(Loc(display, line, col), "more characters that are not allowed from here")
+            break
+        problems.add(
+            Loc(display, line, col),
+            f"character {character_name(match.group())} is not allowed in a card file; remove it",
+        )
+        found = True
+    return found
+
+
+def parse(text: str, display: str, problems: Problems, show_source: bool = True) -> Any:
+    if _FORBIDDEN_IN_FILE.search(text) and _forbidden_characters(text, display, problems):
+        return BROKEN
     loader = _FastLoader(text)
     try:
         return _Builder(loader, display, problems).document()
-    except yaml.MarkedYAMLError:
-        _report_syntax_error(text, display, problems)
+    except yaml.MarkedYAMLError as e:
+        _report_syntax_error(text, display, problems, e, show_source)
         return BROKEN
     except _Refused:
         return BROKEN
+    except (ValueError, RecursionError) as e:  # pragma: no cover - PyYAML without libyaml
+        problems.add(Loc(display, 1, 1), f"YAML syntax error: {e}")
+        return BROKEN
     finally:
         loader.dispose()
 
 
-def _report_syntax_error(text: str, display: str, problems: Problems) -> None:
+def _report_syntax_error(
+    text: str, display: str, problems: Problems, first: yaml.MarkedYAMLError, show_source: bool
+) -> None:
     # Parse again with the pure-Python loader: its messages are the same whether or not
-    # libyaml is installed, so users and tests see one wording.
+    # libyaml is installed, so users and tests see one wording. Where it finds nothing
+    # (it has no nesting limit, and reads "\ud800" as text) libyaml's error stands.
     loader = yaml.SafeLoader(text)
+    error = first
     try:
         loader.get_single_node()
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        assert mark is not None
-        loc = Loc(display, mark.line + 1, mark.column + 1)
-        if "'\\t'" in str(e.problem):
-            problems.add(loc, "YAML syntax error: tab character; indent with spaces")
-        else:
-            where = ""
-            if e.context and e.context_mark and e.context_mark.line != mark.line:
-                where = f" ({e.context} at line {e.context_mark.line + 1})"
-            problems.add(loc, f"YAML syntax error: {e.problem}{where}")
-    else:  # pragma: no cover - the two parsers disagree; still never a traceback
-        problems.add(Loc(display, 1, 1), "YAML syntax error")
+        error = e
+    except (ValueError, RecursionError):
+        pass
     finally:
         loader.dispose()
+    mark = error.problem_mark or error.context_mark
+    assert mark is not None
+    problem = str(error.problem)
+    if "'\\t'" in problem:
+        message = "tab character; indent with spaces"
+    elif "end of stream" in problem and "quoted scalar" in str(error.context):
+        # The file ended inside quotes: the place to fix is where they open.
+        mark = error.context_mark or mark
+        message = "a quoted text that is never closed (the file ends inside it)"
+    else:
+        where = ""
+        if error.context and error.context_mark and error.context_mark.line != mark.line:
+            where = f" ({error.context} at line {error.context_mark.line + 1})"
+        message = f"{problem}{where}"
+    loc = Loc(display, mark.line + 1, mark.column + 1)
+    hint = _hint(error, mark)
+    excerpt = "\n" + source_excerpt(text, mark.line, mark.column) if show_source else ""
+    problems.add(
+        loc, f"YAML syntax error: {message}{excerpt}" + (f"\n  hint: {hint}" if hint else "")
+    )
+
+
+def _hint(error: yaml.MarkedYAMLError, mark: Any) -> str | None:
+    problem = str(error.problem)
+    context = str(error.context or "")
+    if "'\\t'" in problem:
+        return None  # the message says it all
+    if "escape" in problem:
+        return "\\u and \\U escapes must name a character (not half of a UTF-16 pair)"
+    if "could not find expected ':'" in problem:
+        return "is a ':' missing after a key, or does a value go on over lines? quote it"
+    if "mapping values are not allowed" in problem:
+        return "a value holding ': ' must be quoted, e.g. meaning: \"a: b\""
+    if "quoted scalar" in context:
+        return (
+            "close the quote with the same mark it opens with; "
+            "a quote inside is doubled ('') or escaped (\\\")"
+        )
+    if "flow sequence" in context or "flow mapping" in context:
+        line = error.context_mark.line + 1 if error.context_mark else mark.line + 1
+        return f"a '[' or '{{' opened at line {line} is not closed, or a value in it needs quotes"
+    if "exceeded maximum nesting depth" in problem:
+        return "brackets nested this deep are not a card; check for a missing ']' or '}'"
+    if "block end" in problem or "block mapping" in context or "simple key" in context:
+        return "check the indentation: the keys of one mapping start in the same column"
+    return None
+
+
+_EXCERPT_WIDTH = 76
+
+
+def source_excerpt(text: str, line: int, column: int) -> str:
+    """The 0-based line with a caret under the 0-based column, as ruff and rustc show it."""
+    lines = text.split("\n")
+    source = lines[line].rstrip("\r") if line < len(lines) else ""
+    source = source.replace("\t", " ")
+    if len(source) > _EXCERPT_WIDTH:  # a long line: the part around the column
+        start = max(0, min(column - _EXCERPT_WIDTH // 2, len(source) - _EXCERPT_WIDTH))
+        source = ("…" if start else "") + source[start : start + _EXCERPT_WIDTH]
+        column = column - start + (1 if start else 0)
+    # Wide characters (CJK) take two cells in a terminal: the caret must move as far.
+    pad = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in source[:column])
+    number = str(line + 1)
+    gutter = " " * len(number)
+    return f" {number} | {source}\n {gutter} | {' ' * pad}^"
+
+
+def _impossible(tag: str, value: str, event: Any) -> str:
+    name = tag.replace(_CORE, "")
+    if name == "int" and event.tag is None and value.lstrip("+-").isdigit():
+        return (
+            f"a number of {len(value.lstrip('+-')):,} digits is too long; "
+            "quote it to keep it as text"
+        )
+    shown = value if len(value) <= 30 else value[:30] + "…"
+    return f"'{shown}' is not a valid !!{name} value; remove the tag or quote the text"
+
+
+def _key_message(key: Any, event: Any) -> str:
+    written = getattr(event, "value", None)
+    if key is None and isinstance(event, yaml.ScalarEvent):
+        if written == "":
+            return "a key is missing before ':'"
+        return (
+            f"key '{written}' is read as null (nothing); quote it to use it as text: \"{written}\""
+        )
+    if isinstance(key, bool):
+        return (
+            f"key '{written}' is read as a yes/no value (a YAML 1.1 rule); "
+            f'quote it to use it as text: "{written}"'
+        )
+    if isinstance(key, int | float) and written is not None:
+        return f'key {written} is read as a number; quote it to use it as text: "{written}"'
+    return "a key must be text, not a list or a mapping"
 
 
 class _Refused(Exception):
@@ -257,6 +403,16 @@ class _Builder:
     def scalar(self, event: yaml.ScalarEvent) -> Any:
         value = event.value
         tag = event.tag
+        if event.style == '"' and _FORBIDDEN_IN_TEXT.search(value):
+            # Only a double-quoted scalar has escapes; a raw character was refused earlier.
+            char = _FORBIDDEN_IN_TEXT.search(value).group()  # type: ignore[union-attr]
+            self.problems.add(
+                self.loc(event.start_mark),
+                f"text holds character {character_name(char)} (written as an escape); "
+                "it is not allowed on a card: remove it",
+            )
+            self.broken = True
+            return BROKEN
         if tag is None or tag == "!":
             plain = event.implicit[0]
             if not plain or (
@@ -264,11 +420,24 @@ class _Builder:
             ):
                 return value
             tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
+            if ":" in value and tag in (_CORE + "int", _CORE + "float"):
+                self.problems.add(
+                    self.loc(event.start_mark),
+                    f"{value} is read as a base-60 number (a YAML 1.1 rule); "
+                    f'quote it to keep it as text: "{value}"',
+                )
+                self.broken = True
+                return BROKEN
         if tag in _TEXT_TAGS:
             return value
         if tag in _SCALAR_TAGS:
             node = yaml.ScalarNode(tag, value)
-            return self.loader.construct_object(node)
+            try:
+                return self.loader.construct_object(node)
+            except (ValueError, KeyError, IndexError, OverflowError, yaml.YAMLError):
+                self.problems.add(self.loc(event.start_mark), _impossible(tag, value, event))
+                self.broken = True
+                return BROKEN
         self.bad_tag(event)
         return None
 
@@ -285,8 +454,8 @@ class _Builder:
             value_event = get_event()
             value = self.value(value_event, depth)
             if type(key) is not str:
-                if key is not None:
-                    self.problems.add(self.loc(key_event.start_mark), f"key {key!r} must be text")
+                if key is not BROKEN:  # its problem is already reported
+                    self.problems.add(self.loc(key_event.start_mark), _key_message(key, key_event))
                 continue
             if key in key_marks:
                 first = key_marks[key].line + 1

@@ -9,6 +9,7 @@ from pathlib import Path
 import genanki
 
 from ankigen.cards import Card
+from ankigen.markup import text_html
 from ankigen.media import Media
 
 CSS = (Path(__file__).parent / "card.css").read_text(encoding="utf-8")
@@ -26,7 +27,10 @@ class NoteType:
     """An Anki note type. Once published, `id`, `fields` and template names never change:
     Anki matches note types by id, and a changed field or template name makes it fork the
     learner's copy into "<name>+" and skip every update (see CHANGELOG.md).
-    CSS and template text may change; Anki updates those in place."""
+    CSS and template text may change; Anki updates those in place.
+
+    A kind that needs other fields gets a new note type with a new id; the one it replaces
+    is listed in the kind's `retired`, so a build can tell learners how to move their notes."""
 
     id: int
     name: str
@@ -43,6 +47,9 @@ class Note:
     fields: tuple[str, ...]  # HTML, in the note type's field order
     tags: tuple[str, ...]
     media: tuple[Media, ...] = ()
+    # Kept in the deck beside the note, never shown: what the next build needs to know
+    # about this note's past (a cloze note's item numbers, see slots.py).
+    data: str = ""
 
 
 _BASE91 = genanki.util.BASE91_TABLE
@@ -64,6 +71,8 @@ def note_guid(*stable_ids: str) -> str:
 
 
 NOTE_BLOCK = '{{#Note}}<div class="note">{{Note}}</div>{{/Note}}'
+# Anki's own hint filter: folded until the learner taps it.
+HINT = '{{#Hint}}<div class="hint">{{hint:Hint}}</div>{{/Hint}}'
 
 # Every note type ends with these two fields, so any kind of card can show an image.
 IMAGE_FIELDS = ("FrontImage", "BackImage")
@@ -71,12 +80,23 @@ FRONT_IMAGE = '{{#FrontImage}}<div class="image">{{FrontImage}}</div>{{/FrontIma
 BACK_IMAGE = '{{#BackImage}}<div class="image">{{BackImage}}</div>{{/BackImage}}'
 
 
-def note_of(card: Card, note_type: NoteType, fields: tuple[str, ...], *ids: str) -> Note:
-    """A note made from `card`: `fields` are the kind's own, the image fields follow, and
-    the guid comes from the card's id (and, for a table cell, its row and column keys)."""
-    images = ("", "")
+def note_of(
+    card: Card, note_type: NoteType, fields: dict[str, str], *ids: str, data: str = ""
+) -> Note:
+    """A note made from `card`: `fields` are the kind's own by name; Hint, Note and the
+    image fields are filled from the card's common keys, and the guid comes from the card's
+    id (and, for a table cell, its row and column keys)."""
+    common = {"Hint": text_html(card.hint or ""), "Note": text_html(card.note or "")}
     if card.image is not None:
         img = f'<img src="{card.image.name}" alt="">'
-        images = (img, "") if card.image_side == "front" else ("", img)
+        common["FrontImage" if card.image_side == "front" else "BackImage"] = img
+    values = {**common, **fields}
     media = (card.image,) if card.image else ()
-    return Note(note_guid(card.id, *ids), note_type, (*fields, *images), card.tags, media)
+    return Note(
+        note_guid(card.id, *ids),
+        note_type,
+        tuple(values.get(name, "") for name in note_type.fields),
+        card.tags,
+        media,
+        data,
+    )

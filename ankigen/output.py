@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from ankigen.errors import AnkigenError
@@ -21,22 +22,24 @@ def prepare(out_dir: Path) -> None:
     remove_abandoned_temp_files(out_dir)
 
 
+# A temp file is written and renamed within seconds. One an hour old was left by a
+# build that was killed (kill -9, power cut); a younger one may belong to a build still
+# running, maybe in another container or on another machine sharing the folder, where
+# no process id can tell (and Windows has no cheap way to ask either).
+ABANDONED_AFTER_SECONDS = 3600
+TEMP_SUFFIX = ".tmp"
+
+
 def remove_abandoned_temp_files(out_dir: Path) -> None:
-    # A killed build leaves its temp file; one whose build is still running is left alone.
-    for tmp in out_dir.glob(".*.apkg.*.tmp"):
-        pid = tmp.name.split(".")[-3]
-        if pid.isdigit() and not _running(int(pid)):
-            tmp.unlink(missing_ok=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    now = time.time()
+    for tmp in out_dir.glob(f".*{TEMP_SUFFIX}"):
+        if not (".apkg." in tmp.name or tmp.name.startswith("..ankigen-build.json.")):
+            continue
+        try:
+            if now - tmp.lstat().st_mtime > ABANDONED_AFTER_SECONDS:
+                tmp.unlink()
+        except OSError:  # gone already, or not ours to remove
+            pass
 
 
 def same_bytes(path: Path, data: bytes) -> bool:
@@ -47,9 +50,17 @@ def same_bytes(path: Path, data: bytes) -> bool:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
+    # A deck that is a symlink (say, into a synced folder) stays one: its target is
+    # replaced, atomically, in the target's own folder.
+    if path.is_symlink():
+        try:
+            path = path.resolve()
+        except (OSError, RuntimeError):  # a loop of links
+            raise AnkigenError(f"{path}: is a symbolic link that leads nowhere") from None
     try:
+        # mkstemp adds random letters: the name is unique whatever the process id.
         fd, tmp = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX
         )
     except OSError as e:
         raise AnkigenError(

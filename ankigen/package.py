@@ -9,10 +9,13 @@ from the build's clock, so a rebuild with nothing changed gives identical bytes.
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
+import re
 import sqlite3
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ from typing import Any
 import genanki
 
 from ankigen.notes import Note, NoteType
+from ankigen.slots import Slots
 
 # Written by every build but not part of what a learner's Anki takes from a note type.
 _VOLATILE_NOTE_TYPE_KEYS = ("mod", "did", "usn")
@@ -38,6 +42,10 @@ class NoteRow:
     content: bytes
 
 
+# A note as it is being written: genanki's note, its row, its card ids, and its data.
+Planned = tuple[genanki.Note, NoteRow, list[int], str]
+
+
 @dataclass
 class Snapshot:
     """What Anki's importer looks at in a package."""
@@ -47,11 +55,25 @@ class Snapshot:
     notes: dict[str, NoteRow] = field(default_factory=dict)
     cards: dict[tuple[str, int], int] = field(default_factory=dict)
     media: dict[str, str] = field(default_factory=dict)  # file name -> sha256 of its bytes
+    # guid -> the note's place in its deck: the `due` of its new cards, which Anki imports
+    # as the order new cards are shown in.
+    positions: dict[str, int] = field(default_factory=dict)
+    # Not imported by Anki, but what the next build needs: each note's deck (Anki never
+    # moves an existing card to another deck) and the numbers of its cloze items.
+    note_decks: dict[str, str] = field(default_factory=dict)
+    slots: dict[str, Slots] = field(default_factory=dict)
 
     def importable(self) -> tuple[Any, ...]:
         """The parts that matter to an import: ids of rows are the package's own business."""
         notes = sorted((n.guid, n.note_type_id, n.mod, n.content) for n in self.notes.values())
-        return (sorted(self.decks), self.note_types, notes, sorted(self.cards), self.media)
+        return (
+            sorted(self.decks),
+            self.note_types,
+            notes,
+            sorted(self.cards),
+            self.media,
+            self.positions,
+        )
 
 
 @dataclass
@@ -61,12 +83,17 @@ class Memory:
     notes: dict[str, NoteRow] = field(default_factory=dict)
     cards: dict[tuple[str, int], int] = field(default_factory=dict)
     note_types: dict[int, dict[str, Any]] = field(default_factory=dict)
+    note_decks: dict[str, str] = field(default_factory=dict)
+    slots: dict[str, Slots] = field(default_factory=dict)
 
     def remember(self, snapshot: Snapshot) -> None:
         # The same note can be in a section deck and in a combined one: the newest counts.
         for guid, row in snapshot.notes.items():
             if guid not in self.notes or self.notes[guid].mod < row.mod:
                 self.notes[guid] = row
+                self.note_decks[guid] = snapshot.note_decks[guid]
+                if guid in snapshot.slots:
+                    self.slots[guid] = snapshot.slots[guid]
         self.cards.update(snapshot.cards)
         for type_id, note_type in snapshot.note_types.items():
             if type_id not in self.note_types or self.note_types[type_id]["mod"] < note_type["mod"]:
@@ -90,13 +117,25 @@ def deck_id(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:6], "big")
 
 
+# Anki runs MathJax over every card it shows, and `\(...\)` or `\[...\]` in a command
+# or a regex would be typeset as math. MathJax 3 leaves this class's contents alone.
+_AS_WRITTEN = '<div class="mathjax_ignore">{}</div>'
+
+
 def _model(note_type: NoteType) -> genanki.Model:
     # Built anew each time: genanki mutates the template dicts it is given.
     return genanki.Model(
         model_id=note_type.id,
         name=note_type.name,
         fields=[{"name": name} for name in note_type.fields],
-        templates=[{"name": t.name, "qfmt": t.front, "afmt": t.back} for t in note_type.templates],
+        templates=[
+            {
+                "name": t.name,
+                "qfmt": _AS_WRITTEN.format(t.front),
+                "afmt": _AS_WRITTEN.format(t.back),
+            }
+            for t in note_type.templates
+        ],
         css=note_type.css,
         model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
     )
@@ -112,12 +151,14 @@ def build_package(
     """The .apkg holding these decks (name, notes), and the snapshot of what it holds."""
     snapshot = Snapshot(decks=sorted(name for name, _ in decks))
     models = {n.note_type.id: _model(n.note_type) for _, notes in decks for n in notes}
-    planned: list[tuple[genanki.Note, NoteRow, list[int]]] = []
+    planned: list[Planned] = []
     genanki_decks = []
     for deck_name, notes in decks:
         deck = genanki.Deck(deck_id(deck_name), deck_name)
         genanki_decks.append(deck)
         for position, note in enumerate(notes):
+            _check_fields(note)
+            snapshot.positions[note.guid] = position
             gnote = genanki.Note(
                 model=models[note.note_type.id],
                 fields=list(note.fields),
@@ -133,7 +174,12 @@ def build_package(
                 card_ids.append(card_id)
                 snapshot.cards[note.guid, card.ord] = card_id
             snapshot.notes[note.guid] = row
-            planned.append((gnote, row, card_ids))
+            snapshot.note_decks[note.guid] = deck_name
+            if note.data:
+                slots = Slots.from_data(note.data)
+                assert slots is not None
+                snapshot.slots[note.guid] = slots
+            planned.append((gnote, row, card_ids, note.data))
 
     for model in models.values():
         stable = _stable_json(model.to_json(0, None))
@@ -149,6 +195,18 @@ def build_package(
         name: hashlib.sha256(data).hexdigest() for name, data in sorted(media.items())
     }
     return _write(genanki.Package(genanki_decks), planned, snapshot, media), snapshot
+
+
+def _check_fields(note: Note) -> None:
+    # The last guard: Anki refuses a whole package if one note has a field separator in a
+    # field or the wrong number of fields. Card text with a control character is refused
+    # when it is read, so reaching this is a bug in a generator, not the user's input.
+    fields = note.fields
+    if len(fields) != len(note.note_type.fields) or any("\x1f" in f for f in fields):
+        raise RuntimeError(
+            f"bug: note {note.guid} has {len(fields)} fields for note type "
+            f"'{note.note_type.name}' ({len(note.note_type.fields)} fields) or a U+001F in one"
+        )
 
 
 def _plan_note(note: Note, before: NoteRow | None, clock: int, ids: IdAllocator) -> NoteRow:
@@ -167,16 +225,16 @@ def content_digest(note_type_id: int, fields: tuple[str, ...], tags: tuple[str, 
     return hashlib.blake2b(f"{note_type_id}\x1e{text}".encode(), digest_size=16).digest()
 
 
-def _id_sequence(planned: list[tuple[genanki.Note, NoteRow, list[int]]]) -> Iterator[int]:
+def _id_sequence(planned: list[Planned]) -> Iterator[int]:
     # genanki draws a note's id, then one id per card, in deck order.
-    for _, row, card_ids in planned:
+    for _, row, card_ids, _ in planned:
         yield row.id
         yield from card_ids
 
 
 def _write(
     package: genanki.Package,
-    planned: list[tuple[genanki.Note, NoteRow, list[int]]],
+    planned: list[Planned],
     snapshot: Snapshot,
     media: dict[str, bytes],
 ) -> bytes:
@@ -185,12 +243,14 @@ def _write(
         cursor = db.cursor()
         # genanki stamps every row with one time: give it the commonest, then correct the
         # rest (in a first build, none; after an edit, the one changed note).
-        common = Counter(row.mod for _, row, _ in planned).most_common(1)
+        common = Counter(row.mod for _, row, _, _ in planned).most_common(1)
         stamp = common[0][0] if common else 0
         package.write_to_db(cursor, stamp, _id_sequence(planned))
-        mods = [(row.mod, row.id) for _, row, _ in planned if row.mod != stamp]
+        mods = [(row.mod, row.id) for _, row, _, _ in planned if row.mod != stamp]
         cursor.executemany("UPDATE notes SET mod = ? WHERE id = ?", mods)
         cursor.executemany("UPDATE cards SET mod = ? WHERE nid = ?", mods)
+        data = [(data, row.id) for _, row, _, data in planned if data]
+        cursor.executemany("UPDATE notes SET data = ? WHERE id = ?", data)
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
         models = json.loads(models_json)
         for model_id, model in models.items():
@@ -231,7 +291,17 @@ def read_package(data: bytes) -> Snapshot:
                 name: hashlib.sha256(archive.read(entry)).hexdigest()
                 for entry, name in index.items()
             }
-    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+    # A damaged file fails anywhere in zipfile or zlib, with any of these.
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        OSError,
+    ) as e:
         raise ValueError(f"not an ankigen .apkg ({e})") from e
     db = sqlite3.connect(":memory:")
     try:
@@ -245,20 +315,46 @@ def read_package(data: bytes) -> Snapshot:
             int(model_id): {**_stable_json(m), "mod": m["mod"]}
             for model_id, m in json.loads(models_json).items()
         }
+        deck_names = {d["id"]: d["name"] for d in json.loads(decks_json).values()}
         guids = {}
-        for note_id, guid, mid, mod, tags, flds in db.execute(
-            "SELECT id, guid, mid, mod, tags, flds FROM notes ORDER BY id"
+        for note_id, guid, mid, mod, tags, flds, record in db.execute(
+            "SELECT id, guid, mid, mod, tags, flds, data FROM notes ORDER BY id"
         ):
             guids[note_id] = guid
-            digest = content_digest(mid, tuple(flds.split("\x1f")), tuple(tags.split()))
-            snapshot.notes[guid] = NoteRow(note_id, guid, mid, mod, digest)
-        for card_id, note_id, ordinal in db.execute("SELECT id, nid, ord FROM cards"):
+            fields = tuple(flds.split("\x1f"))
+            snapshot.notes[guid] = NoteRow(
+                note_id, guid, mid, mod, content_digest(mid, fields, tuple(tags.split()))
+            )
+            slots = Slots.from_data(record) if record else _legacy_slots(mid, fields)
+            if slots is not None:
+                snapshot.slots[guid] = slots
+        for card_id, note_id, ordinal, due, deck in db.execute(
+            "SELECT id, nid, ord, due, did FROM cards ORDER BY id"
+        ):
             snapshot.cards[guids[note_id], ordinal] = card_id
+            snapshot.positions.setdefault(guids[note_id], due)
+            snapshot.note_decks[guids[note_id]] = deck_names[deck]
         return snapshot
     except (sqlite3.DatabaseError, TypeError, KeyError, ValueError) as e:
         raise ValueError(f"not an ankigen .apkg ({e})") from e
     finally:
         db.close()
+
+
+_LEGACY_CLOZE_TYPE = 1286995044  # "ankigen Cloze list" of 0.1.0, which kept no record
+_LEGACY_ITEM = re.compile(r"<li>\{\{c(\d+)::(.*?)\}\}</li>")
+
+
+def _legacy_slots(note_type_id: int, fields: tuple[str, ...]) -> Slots | None:
+    """The item numbers of a cloze list built before numbers were recorded: its items were
+    numbered by position, and the text of each is in the note."""
+    if note_type_id != _LEGACY_CLOZE_TYPE:
+        return None
+    numbers = {
+        int(n): html.unescape(re.sub(r"<code>(.*?)</code>", r"`\1`", text.replace("<br>", "\n")))
+        for n, text in _LEGACY_ITEM.findall(fields[0])
+    }
+    return Slots(numbers, max(numbers, default=0) + 1)
 
 
 def card_count(notes: list[Note]) -> int:

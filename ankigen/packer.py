@@ -27,7 +27,8 @@ Packed = tuple[bytes, Snapshot]
 
 
 def make(decks: Decks, memory: Memory, clock: int, ids: IdAllocator) -> Packed:
-    return build_package([(name, generate(cards)) for name, cards in decks], memory, clock, ids)
+    notes = [(name, generate(cards, memory.slots)) for name, cards in decks]
+    return build_package(notes, memory, clock, ids)
 
 
 class Packer:

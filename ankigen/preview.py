@@ -73,7 +73,14 @@ def render_preview(cards_dir: Path, out_dir: Path) -> str:
         ) from None
 
     result = plan(cards_dir, out_dir, use_stamp=False)
-    with tempfile.TemporaryDirectory(prefix="ankigen-preview-") as tmp:
+    try:
+        workspace = tempfile.TemporaryDirectory(prefix="ankigen-preview-")
+    except OSError as e:  # TMPDIR (or every usual place) is missing or read-only
+        raise AnkigenError(
+            f"cannot make a temporary folder for Anki's collection: {e.strerror or e}; "
+            "set TMPDIR to a folder you can write to"
+        ) from None
+    with workspace as tmp:
         col = Collection(str(Path(tmp) / "collection.anki2"))
         try:
             for i, deck in enumerate(result.decks):

@@ -10,9 +10,10 @@ from ankigen.schema import SLUG_RE
 
 
 def new_section(cards_dir: Path, section_id: str) -> Path:
-    if not SLUG_RE.match(section_id):
+    # fullmatch: `$` also matches before a final newline, and a file name must not end in one.
+    if not SLUG_RE.fullmatch(section_id):
         raise UsageError(
-            f"'{section_id}' is not a valid section id (use lowercase letters, digits and hyphens)"
+            f"{section_id!r} is not a valid section id (use lowercase letters, digits and hyphens)"
         )
     path = cards_dir / f"{section_id}.yaml"
     if path.exists():

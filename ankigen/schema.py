@@ -6,7 +6,9 @@ error messages and the documentation all come from one definition.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections import abc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,10 @@ class Context:
     problems: Problems
     prefix: str  # e.g. "card 'docker-ps' (command): "
     card_dir: Path | None = None  # the card file's folder: image paths are relative to it
+    # For a card: its section's checked keys, where its own values are, and where it is.
+    section: dict[str, Any] = dataclasses.field(default_factory=dict)
+    locs: abc.Mapping[str, Where] = dataclasses.field(default_factory=dict)
+    loc: Loc = Loc("", 0, 0)
 
     def error(self, loc: Where, key: str, message: str) -> None:
         self.problems.add(loc, f"{self.prefix}'{key}': {message}")
@@ -38,7 +44,8 @@ def describe(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value} (quote it to keep it as text)"
     if isinstance(value, str):
-        return f"the text '{value}'"
+        shown = value if len(value) <= 60 else value[:60] + "…"  # never a whole file
+        return f"the text '{shown}'"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -86,7 +93,7 @@ class Slug(Text):
 
     def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
         text = super().check(value, loc, key, ctx)
-        if text is not None and not SLUG_RE.match(text):
+        if text is not None and not SLUG_RE.fullmatch(text):
             ctx.error(
                 loc, key, f"'{text}' is not a valid id (use lowercase letters, digits and hyphens)"
             )
@@ -108,7 +115,7 @@ class DeckName(Text):
 
 
 class Flag(Field):
-    def __init__(self, default: bool = False) -> None:
+    def __init__(self, default: bool | None = False) -> None:
         self.required = False
         self.default = default
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import stat
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,6 +36,7 @@ class Stamp:
     inputs: dict[str, str]  # path under the cards folder -> sha256
     decks: dict[str, dict[str, Any]]  # deck file name -> {sha256, notes, cards}
     warnings: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)  # deck file names the sections make
 
 
 def engine() -> str:
@@ -58,19 +61,65 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def inputs(cards_dir: Path) -> dict[str, str]:
-    return {
-        path.relative_to(cards_dir).as_posix(): digest(path.read_bytes())
-        for path in sorted(cards_dir.rglob("*"))
-        if path.is_file()
-    }
+def inputs(cards_dir: Path, card_files: list[Path]) -> dict[str, str]:
+    """Card files by their content; every other file by its size and modification time.
+
+    Only card files are read: images and unrelated files are looked at with one stat
+    each, so a large file in the folder costs nothing and an unreadable one breaks
+    nothing. An image rewritten with the same size and the same mtime to the nanosecond
+    would be missed; an editor or a copy always gives a new mtime."""
+    cards = set(card_files)
+    result = {}
+    for folder, _, names in os.walk(cards_dir):  # an unreadable folder is skipped
+        for name in names:
+            path = Path(folder, name)
+            key = path.relative_to(cards_dir).as_posix()
+            try:
+                if path in cards:
+                    result[key] = digest(path.read_bytes())
+                    continue
+                status = path.stat()
+            except OSError:  # unreadable, or gone meanwhile: the build reports it if it matters
+                result[key] = "unreadable"
+                continue
+            if stat.S_ISREG(status.st_mode):
+                result[key] = f"size {status.st_size} mtime {status.st_mtime_ns}"
+    return dict(sorted(result.items()))
 
 
 def read(out_dir: Path) -> Stamp | None:
+    """The last build's stamp, or None if there is none or it is not one we wrote."""
     try:
-        return Stamp(**json.loads((out_dir / STAMP_NAME).read_text(encoding="utf-8")))
+        stamp = Stamp(**json.loads((out_dir / STAMP_NAME).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
+    return stamp if _well_formed(stamp) else None
+
+
+def _well_formed(stamp: Stamp) -> bool:
+    def texts(value: Any) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        )
+
+    def deck(value: Any) -> bool:
+        return (
+            isinstance(value, dict)
+            and isinstance(value.get("sha256"), str)
+            and all(type(value.get(k)) is int for k in ("notes", "cards"))
+        )
+
+    return (
+        isinstance(stamp.engine, str)
+        and isinstance(stamp.combined, bool)
+        and texts(stamp.inputs)
+        and isinstance(stamp.decks, dict)
+        and all(isinstance(k, str) and deck(v) for k, v in stamp.decks.items())
+        and isinstance(stamp.warnings, list)
+        and all(isinstance(w, str) for w in stamp.warnings)
+        and isinstance(stamp.sections, list)
+        and all(isinstance(name, str) for name in stamp.sections)
+    )
 
 
 def current(stamp: Stamp, inputs: dict[str, str], out_dir: Path, combined: bool) -> bool:
@@ -87,4 +136,6 @@ def current(stamp: Stamp, inputs: dict[str, str], out_dir: Path, combined: bool)
 
 
 def serialize(stamp: Stamp) -> bytes:
-    return (json.dumps(asdict(stamp), ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    # ASCII: a file name that is not UTF-8 (kept by Python as lone surrogates) is written
+    # as a \udcxx escape and read back as the same name.
+    return (json.dumps(asdict(stamp), ensure_ascii=True, indent=1, sort_keys=True) + "\n").encode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from ankigen.schema import (
     Context,
     DeckName,
     Field,
+    Flag,
     Image,
     Slug,
     Tags,
@@ -27,6 +29,12 @@ from ankigen.schema import (
 )
 
 COMBINED = "combined"  # the file name of `build --combined`
+
+
+def deck_key(name: str) -> str:
+    """A deck name as Anki compares it: NFC, case folded, no spaces around '::'."""
+    parts = unicodedata.normalize("NFC", name).split("::")
+    return "::".join(part.strip() for part in parts).casefold()
 
 
 class CardList(Field):
@@ -45,6 +53,8 @@ SECTION_FIELDS: dict[str, Field] = {
     "title": Text(),
     "deck": DeckName(),
     "tags": Tags(),
+    # Whether command cards are typed in unless a card says otherwise.
+    "typed": Flag(default=True),
     "cards": CardList(),
 }
 
@@ -53,6 +63,7 @@ CARD_FIELDS: dict[str, Field] = {
     "id": Slug(),
     "kind": Text(),
     "note": Text(required=False),
+    "hint": Text(required=False),
     "tags": Tags(),
     "image": Image(),
     # The answer side by default; the front where the card asks about the picture.
@@ -82,21 +93,35 @@ class Validator:
         self.problems = problems
         self.card_ids: dict[str, Where] = {}
         self.section_ids: dict[str, Loc] = {}
-        self.decks: dict[str, Loc] = {}
+        self.decks: dict[str, tuple[Loc, str]] = {}  # deck_key -> where, as written
 
     def section(self, display: str, data: Any) -> Section | None:
         section = _section(display, data, self.problems, self.card_ids)
         if section is None:
             return None
-        here = Loc(display, 1, 1)
+        id_loc = section.value_locs.get("id", Loc(display, 1, 1))
+        deck_loc = section.value_locs.get("deck", Loc(display, 1, 1))
         if section.id in self.section_ids:
-            other = self.section_ids[section.id].path
-            self.problems.add(here, f"section id '{section.id}' is also used by {other}")
-        if section.deck in self.decks:
-            other = self.decks[section.deck].path
-            self.problems.add(here, f"deck '{section.deck}' is also used by {other}")
-        self.section_ids.setdefault(section.id, here)
-        self.decks.setdefault(section.deck, here)
+            other = self.section_ids[section.id]
+            self.problems.add(id_loc, f"section id '{section.id}' is also used at {other}")
+        key = deck_key(section.deck)
+        if key in self.decks:
+            other_loc, other_name = self.decks[key]
+            same = (
+                ""
+                if other_name == section.deck
+                else (
+                    f" ('{other_name}' there: Anki ignores letter case, Unicode normalization "
+                    "and spaces around '::' in deck names)"
+                )
+            )
+            self.problems.add(
+                deck_loc,
+                f"deck '{section.deck}' is the same Anki deck as at {other_loc}{same}; give "
+                "each section its own deck",
+            )
+        self.section_ids.setdefault(section.id, id_loc)
+        self.decks.setdefault(key, (deck_loc, section.deck))
         return section
 
 
@@ -118,16 +143,17 @@ def _section(
         )
         return None
     if not isinstance(data, Mapping):
-        problems.add(here, f"expected a section (a mapping) at the top level, got {describe(data)}")
+        # Not the text itself: the file may be a link to one that is not the user's to show.
+        got = "text" if isinstance(data, str) else describe(data)
+        problems.add(here, f"expected a section (a mapping) at the top level, got {got}")
         return None
     header = check_mapping(data, data.loc, SECTION_FIELDS, Context(problems, ""))
     raw_cards = data.get("cards")
     if not isinstance(raw_cards, Sequence):
         return None
-    section_tags = header["tags"] if header else []
     card_dir = Path(display).parent
     cards = [
-        _card(item, loc, index, section_tags, problems, card_ids, card_dir)
+        _card(item, loc, index, header or {}, problems, card_ids, card_dir)
         for index, (item, loc) in enumerate(zip(raw_cards, raw_cards.item_locs, strict=True), 1)
     ]
     if header is not None and header["id"] == COMBINED:
@@ -143,6 +169,7 @@ def _section(
         deck=header["deck"],
         cards=tuple(card for card in cards if card is not None),
         path=display,
+        value_locs=data.value_locs,
     )
 
 
@@ -160,7 +187,7 @@ def _card(
     raw: Any,
     loc: Loc,
     index: int,
-    section_tags: list[str],
+    section: dict[str, Any],
     problems: Problems,
     card_ids: dict[str, Where],
     card_dir: Path,
@@ -179,7 +206,7 @@ def _card(
         message = unknown_key_message(kind_name, list(KINDS)).replace("unknown key", "unknown kind")
         problems.add(raw.value_locs["kind"], f"{name}: {message}")
         return None
-    ctx = Context(problems, f"{name} ({kind.name}): ", card_dir)
+    ctx = Context(problems, f"{name} ({kind.name}): ", card_dir, section, raw.value_locs, loc)
     values = check_mapping(raw, loc, _KIND_FIELDS[kind.name], ctx)
     if values is not None and kind.finish is not None:
         values = kind.finish(values, ctx)
@@ -191,11 +218,12 @@ def _card(
         card_ids[card_id.strip()] = raw.value_locs.lazy("id")
     if values is None:
         return None
-    tags = _tags(tuple(section_tags), kind.name, tuple(values.pop("tags")))
+    tags = _tags(tuple(section.get("tags", ())), kind.name, tuple(values.pop("tags")))
     return Card(
         id=values.pop("id"),
         kind=kind.name,
         note=values.pop("note"),
+        hint=values.pop("hint"),
         image=values.pop("image"),
         image_side=values.pop("image_side"),
         tags=tags,

@@ -10,15 +10,22 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ankigen.build import CARD_SUFFIXES
+from ankigen.build import is_card_file
 
 
 def _state(cards_dir: Path) -> frozenset[tuple[str, int, int]]:
     try:
-        files = [p for p in cards_dir.iterdir() if p.suffix in CARD_SUFFIXES]
-        return frozenset((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+        files = [p for p in cards_dir.iterdir() if is_card_file(p)]
     except OSError:
         return frozenset()
+    state = set()
+    for path in files:
+        try:
+            status = path.stat()
+        except OSError:  # gone between the listing and the stat (an editor's save)
+            continue
+        state.add((path.name, status.st_mtime_ns, status.st_size))
+    return frozenset(state)
 
 
 def watch(cards_dir: Path, build_once: Callable[[], None], interval: float = 0.5) -> None:

@@ -1,8 +1,12 @@
 """The error corpus: one bad input per case in tests/errors/<case>/, with the exact
-message the user sees in tests/errors/<case>/expected.txt."""
+message the user sees in tests/errors/<case>/expected.txt.
+
+A case may hold a case.json: {"exit": 2, "env": {"NAME": "value"}, "args": ["build", "--check"]}
+for a case that is a usage error, needs an environment variable or another command."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -22,16 +26,32 @@ def _build_previous_decks(project: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in (project / "decks").iterdir()}
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bad_input_is_reported_and_nothing_is_written(project: Path, case: Path) -> None:
-    before = _build_previous_decks(project)
-    shutil.copytree(case, project / "cards", dirs_exist_ok=True, ignore=lambda *_: ["expected.txt"])
+def _settings(case: Path) -> dict:
+    settings = case / "case.json"
+    return json.loads(settings.read_text(encoding="utf-8")) if settings.exists() else {}
 
-    code, out, err = run("build")
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_is_reported_and_nothing_is_written(
+    project: Path, case: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(case)
+    before = _build_previous_decks(project)
+    shutil.copytree(
+        case,
+        project / "cards",
+        dirs_exist_ok=True,
+        ignore=lambda *_: ["expected.txt", "case.json"],
+    )
+    for name, value in settings.get("env", {}).items():
+        monkeypatch.setenv(name, value)
+
+    code, out, err = run(*settings.get("args", ["build"]))
 
     assert err == (case / "expected.txt").read_text(encoding="utf-8")
-    assert code == 1
+    assert code == settings.get("exit", 1)
     assert "Traceback" not in out + err
+    # Byte-identical decks and stamp, and no temp file left behind.
     assert {p.name: p.read_bytes() for p in (project / "decks").iterdir()} == before
 
 
@@ -76,7 +96,7 @@ def test_cards_path_that_is_a_file_is_a_usage_error(project: Path) -> None:
 
 def test_empty_cards_folder(project: Path) -> None:
     code, _, err = run("build")
-    assert (code, err) == (1, "cards: no card files (*.yaml) found\n")
+    assert (code, err) == (1, "cards: no card files (*.yaml, *.yml) found\n")
 
 
 def test_output_folder_that_cannot_be_written(sample: Path) -> None:

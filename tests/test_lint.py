@@ -14,6 +14,7 @@ cards:
     kind: command
     command: {command}
     meaning: {meaning}
+    typed: false
 """
 
 

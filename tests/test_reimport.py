@@ -112,7 +112,7 @@ def test_removed_card_is_reported_with_a_search_that_finds_it(sample, collection
 
     assert code == 0
     assert "(written; 0 added, 0 changed, 7 unchanged, 1 removed)" in out
-    search = out.split("search the browser for: ")[1].strip()
+    search = out.splitlines()[-1].strip()
     assert [collection.get_note(n)["Term"] for n in collection.find_notes(search)] == ["ゲストOS"]
 
 
@@ -135,7 +135,8 @@ def test_check_lists_stale_and_missing_decks_and_writes_nothing(sample):
 
     assert code == 1
     assert out == (
-        "decks/more.apkg: missing\ndecks/sample.apkg: stale (cards changed since it was built)\n"
+        "decks/more.apkg: missing; run 'ankigen build'\n"
+        "decks/sample.apkg: stale (cards changed since it was built); run 'ankigen build'\n"
     )
     assert err == "decks are out of date: run 'ankigen build'\n"
     assert sorted(p.name for p in (sample / "decks").iterdir()) == [
@@ -158,18 +159,29 @@ def test_check_ignores_byte_differences_anki_does_not_see(sample):
     assert run("build", "--check")[0] == 0
 
 
+def _published() -> dict[str, dict]:
+    return {
+        str(note_type.id): {
+            "kind": name,
+            "name": note_type.name,
+            "fields": list(note_type.fields),
+            "templates": [t.name for t in note_type.templates],
+            "in use": note_type is kind.note_type,
+        }
+        for name, kind in KINDS.items()
+        for note_type in (kind.note_type, *kind.retired)
+    }
+
+
 def test_note_types_are_frozen():
     """Changing one of these breaks every learner's future imports: make a new note type."""
     frozen = json.loads((Path(__file__).parent / "note_types.json").read_text(encoding="utf-8"))
-    current = {
-        kind.name: {
-            "id": kind.note_type.id,
-            "fields": list(kind.note_type.fields),
-            "templates": [t.name for t in kind.note_type.templates],
-        }
-        for kind in KINDS.values()
-    }
-    assert current == frozen
+    assert _published() == frozen, (
+        "A published note type changed. Anki matches note types by id and forks the learner's "
+        "copy when its field or template names change, so never edit a published one: give the "
+        "kind a NEW note type (a new random id), move the old one to the kind's `retired`, then "
+        "add the new one to tests/note_types.json and CHANGELOG.md."
+    )
 
 
 @pytest.mark.parametrize("changed", ["css", "template text"])
@@ -202,7 +214,7 @@ def test_note_type_style_change_updates_the_note_type_not_the_notes(
     assert "0 changed, 8 unchanged" in out
     assert collection.models.get(term.NOTE_TYPE.id)["mod"] > old_mod
     assert (len(log.updated), len(log.conflicting)) == (0, 0)
-    assert [m["name"] for m in collection.models.all()].count("ankigen Term") == 1
+    assert [m["name"] for m in collection.models.all()].count(term.NOTE_TYPE.name) == 1
 
 
 def test_rebuild_with_nothing_changed_reads_no_card_file(sample, monkeypatch):

@@ -14,6 +14,7 @@ from typing import Any
 from ankigen.cards import Card
 from ankigen.notes import Note, NoteType
 from ankigen.schema import Context, Field
+from ankigen.slots import History
 
 
 @dataclass(frozen=True)
@@ -21,12 +22,17 @@ class Kind:
     name: str
     fields: dict[str, Field]
     note_type: NoteType
-    generate: Callable[[Card], list[Note]]
+    # The card's notes; `history` holds what the previous build gave notes that number
+    # their cards (slots.py), for the kinds that have such notes.
+    generate: Callable[[Card, History], list[Note]]
     # One card of this kind as YAML, for `ankigen new`; {section} is the new section's id.
     example: str
     # Checks across keys once each key is valid (a table's cells against its rows and
     # columns); returns the values to keep, or None after reporting what is wrong.
     finish: Callable[[dict[str, Any], Context], dict[str, Any] | None] | None = None
+    # Note types this kind used before: a note still on one is moved by the learner, once
+    # (Anki never changes a note's type on import).
+    retired: tuple[NoteType, ...] = ()
 
 
 def _registry() -> dict[str, Kind]:
@@ -38,6 +44,7 @@ def _registry() -> dict[str, Kind]:
 KINDS: dict[str, Kind] = _registry()
 
 
-def generate(cards: Iterable[Card]) -> list[Note]:
+def generate(cards: Iterable[Card], history: History | None = None) -> list[Note]:
     """The notes these cards make, each by its kind's generator, in card order."""
-    return [note for card in cards for note in KINDS[card.kind].generate(card)]
+    history = history if history is not None else {}
+    return [note for card in cards for note in KINDS[card.kind].generate(card, history)]

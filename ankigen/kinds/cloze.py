@@ -1,8 +1,12 @@
-"""A list asked one item at a time: one note, one cloze deletion (and card) per item."""
+"""A list asked one item at a time: one note, one cloze deletion (and card) per item.
+
+Each item keeps its cloze number for life (see slots.py), so the history of an item's card
+stays with that item whatever is inserted, removed, reordered or edited around it.
+"""
 
 from __future__ import annotations
 
-from ankigen import notes
+from ankigen import notes, slots
 from ankigen.cards import Card
 from ankigen.kinds import Kind
 from ankigen.markup import text_html
@@ -11,31 +15,45 @@ from ankigen.schema import Text, TextList
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
-    id=1286995044,
-    name="ankigen Cloze list",
-    fields=("Text", "Note", *notes.IMAGE_FIELDS),
+    id=2068924089,
+    name="ankigen Cloze v2",
+    fields=("Text", "Hint", "Note", *notes.IMAGE_FIELDS),
     templates=(
         Template(
             "Cloze",
-            "{{cloze:Text}}" + notes.FRONT_IMAGE,
+            "{{cloze:Text}}" + notes.HINT + notes.FRONT_IMAGE,
             "{{cloze:Text}}" + notes.FRONT_IMAGE + notes.BACK_IMAGE + notes.NOTE_BLOCK,
         ),
     ),
     cloze=True,
 )
 
+# Published in 0.1.0, without a Hint field (see CHANGELOG.md).
+RETIRED = (
+    NoteType(
+        id=1286995044,
+        name="ankigen Cloze list",
+        fields=("Text", "Note", *notes.IMAGE_FIELDS),
+        templates=(Template("Cloze", "", ""),),
+        cloze=True,
+    ),
+)
 
-def _deletion(number: int, item: str) -> str:
+
+def deletion(number: int, html: str) -> str:
     # "::" inside a deletion would start a hint; an escaped colon renders the same.
-    return f"{{{{c{number}::{text_html(item).replace('::', ':&#58;')}}}}}"
+    return f"{{{{c{number}::{html.replace('::', ':&#58;')}}}}}"
 
 
-def generate(card: Card) -> list[Note]:
+def generate(card: Card, history: slots.History) -> list[Note]:
+    guid = notes.note_guid(card.id)
+    numbers, record = slots.assign(card["items"], history.get(guid))
     items = "".join(
-        f"<li>{_deletion(n, item)}</li>" for n, item in enumerate(card["items"], start=1)
+        f"<li>{deletion(n, text_html(item))}</li>"
+        for n, item in zip(numbers, card["items"], strict=True)
     )
     text = f'<div class="prompt">{text_html(card["prompt"])}</div><ul class="items">{items}</ul>'
-    return [notes.note_of(card, NOTE_TYPE, (text, text_html(card.note or "")))]
+    return [notes.note_of(card, NOTE_TYPE, {"Text": text}, data=record)]
 
 
 EXAMPLE = """\
@@ -53,4 +71,5 @@ KIND = Kind(
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    retired=RETIRED,
 )

@@ -1,45 +1,91 @@
+"""A command and what it does, asked both ways; the way back is typed in when it can be."""
+
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from ankigen import notes
 from ankigen.cards import Card
 from ankigen.kinds import Kind
 from ankigen.markup import code_html, text_html
 from ankigen.notes import Note, NoteType, Template
-from ankigen.schema import Text
+from ankigen.schema import Context, Flag, Text
+from ankigen.slots import History
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
-    id=1951678956,
-    name="ankigen Command",
-    fields=("Command", "Meaning", "Note", *notes.IMAGE_FIELDS),
+    id=1542743230,
+    name="ankigen Command v2",
+    fields=("Command", "Meaning", "Typed", "Hint", "Note", *notes.IMAGE_FIELDS),
     templates=(
         Template(
             "Command → Meaning",
-            '<div class="command">{{Command}}</div>' + notes.FRONT_IMAGE,
+            '<div class="command">{{Command}}</div>' + notes.HINT + notes.FRONT_IMAGE,
             '{{FrontSide}}<hr id="answer"><div class="answer">{{Meaning}}</div>'
             + notes.BACK_IMAGE
             + notes.NOTE_BLOCK,
         ),
-        # The learner types the command; Anki shows the comparison on the back.
+        # Typed in only when Typed is filled: Anki compares it with what the learner types.
+        # The command as shown (placeholders and all) follows on the back.
         Template(
             "Meaning → Command",
-            '<div class="prompt">{{Meaning}}</div>' + notes.FRONT_IMAGE + "{{type:Command}}",
             '<div class="prompt">{{Meaning}}</div>'
             + notes.FRONT_IMAGE
-            + '<hr id="answer">{{type:Command}}'
+            + "{{#Typed}}{{type:Typed}}{{/Typed}}",
+            '<div class="prompt">{{Meaning}}</div>'
+            + notes.FRONT_IMAGE
+            + '<hr id="answer">{{#Typed}}{{type:Typed}}{{/Typed}}'
+            + '<div class="command">{{Command}}</div>'
             + notes.BACK_IMAGE
             + notes.NOTE_BLOCK,
         ),
     ),
 )
 
+# Published in 0.1.0: every card typed the whole command, placeholders included.
+RETIRED = (
+    NoteType(
+        id=1951678956,
+        name="ankigen Command",
+        fields=("Command", "Meaning", "Note", *notes.IMAGE_FIELDS),
+        templates=(Template("Command → Meaning", "", ""), Template("Meaning → Command", "", "")),
+    ),
+)
 
-def generate(card: Card) -> list[Note]:
-    fields = (
-        code_html(card["command"]),
-        text_html(card["meaning"]),
-        text_html(card.note or ""),
-    )
+# What stands for a value the learner fills in: <name>, [a|b], [OPTIONS], "...". Nobody types
+# these, so a typed answer holding one marks every right answer wrong.
+PLACEHOLDER = re.compile(r"<[^<>\s]+>|\[[^\[\]]*\|[^\[\]]*\]|\[[A-Z][A-Z_ -]*\]|\.\.\.|…")
+
+
+def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
+    """Settle what the learner types: `type`, else the command; nothing if not typed."""
+    typed = values["typed"]
+    if typed is None:
+        typed = ctx.section.get("typed", True)
+    answer = values["type"] or values["command"] if typed else None
+    if answer is not None and (found := PLACEHOLDER.search(answer)):
+        key = "type" if values["type"] else "command"
+        ctx.error(
+            ctx.locs.get(key, ctx.loc),
+            key,
+            f"a typed answer may not hold the placeholder '{found[0]}': nobody types it, so "
+            "every right answer would be marked wrong. Add `type:` with exactly what a learner "
+            "types (for example the command without its arguments), or `typed: false`",
+        )
+        return None
+    if values["type"] and not typed:
+        ctx.error(ctx.locs.get("type", ctx.loc), "type", "is given but the card is not typed")
+        return None
+    return {**values, "typed": answer}
+
+
+def generate(card: Card, _history: History) -> list[Note]:
+    fields = {
+        "Command": code_html(card["command"]),
+        "Meaning": text_html(card["meaning"]),
+        "Typed": code_html(card["typed"]) if card["typed"] else "",
+    }
     return [notes.note_of(card, NOTE_TYPE, fields)]
 
 
@@ -48,13 +94,21 @@ EXAMPLE = """\
     kind: command
     command: vagrant init <box名>
     meaning: Vagrantfile を作成する
+    type: vagrant init  # what the learner types; placeholders can't be typed
     note: 答えの側に表示される補足
 """
 
 KIND = Kind(
     name="command",
-    fields={"command": Text(), "meaning": Text()},
+    fields={
+        "command": Text(),
+        "meaning": Text(),
+        "type": Text(required=False),
+        "typed": Flag(default=None),
+    },
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    finish=finish,
+    retired=RETIRED,
 )

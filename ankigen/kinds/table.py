@@ -11,16 +11,18 @@ from ankigen.load import Mapping
 from ankigen.markup import text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Context, Header, Headers, TableCells, Text, describe
+from ankigen.slots import History
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
-    id=1225261836,
-    name="ankigen Table cell",
-    fields=("Table", "Row", "Column", "Value", "Grid", "Note", *notes.IMAGE_FIELDS),
+    id=1595527345,
+    name="ankigen Table cell v2",
+    fields=("Table", "Row", "Column", "Value", "Grid", "Hint", "Note", *notes.IMAGE_FIELDS),
     templates=(
         Template(
             "Cell",
             '<div class="context">{{Table}}</div><div class="prompt">{{Row}} × {{Column}}</div>'
+            + notes.HINT
             + notes.FRONT_IMAGE,
             '{{FrontSide}}<hr id="answer"><div class="answer">{{Value}}</div>'
             '<div class="grid">{{Grid}}</div>' + notes.BACK_IMAGE + notes.NOTE_BLOCK,
@@ -28,12 +30,36 @@ NOTE_TYPE = NoteType(
     ),
 )
 
+# Published in 0.1.0, without a Hint field (see CHANGELOG.md).
+RETIRED = (
+    NoteType(
+        id=1225261836,
+        name="ankigen Table cell",
+        fields=("Table", "Row", "Column", "Value", "Grid", "Note", *notes.IMAGE_FIELDS),
+        templates=(Template("Cell", "", ""),),
+    ),
+)
+
+
+# Every cell is a note that shows the whole table, so a deck grows with the square of the
+# cells (an 80 x 80 table made a 98 MB deck). 200 cells, e.g. 20 rows x 10 columns, is
+# also more cards than one table should teach; a bigger table is better split.
+MAX_CELLS = 200
+
 
 def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
-    """Every row has every column, and nothing else."""
+    """Every row has every column, and nothing else; and the table is not too big."""
     rows: list[Header] = values["rows"]
     columns: list[Header] = values["columns"]
     cells: Mapping = values["cells"]
+    if len(rows) * len(columns) > MAX_CELLS:
+        ctx.problems.add(
+            cells.loc,
+            f"{ctx.prefix}a table of {len(rows)} rows x {len(columns)} columns has "
+            f"{len(rows) * len(columns):,} cells; the limit is {MAX_CELLS} (each cell is a "
+            "note that shows the whole table): split it into smaller tables",
+        )
+        return None
     row_keys = [r.key for r in rows]
     column_keys = [c.key for c in columns]
     grid: dict[tuple[str, str], str] = {}
@@ -81,7 +107,7 @@ def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
     return {**values, "cells": grid}
 
 
-def generate(card: Card) -> list[Note]:
+def generate(card: Card, _history: History) -> list[Note]:
     rows: list[Header] = card["rows"]
     columns: list[Header] = card["columns"]
     # Escape every label and value once; each cell's note only moves the highlight.
@@ -89,7 +115,7 @@ def generate(card: Card) -> list[Note]:
     row_labels = [text_html(r.label) for r in rows]
     column_labels = [text_html(c.label) for c in columns]
     head = "".join(f"<th>{label}</th>" for label in column_labels)
-    title, note = text_html(card["title"]), text_html(card.note or "")
+    title = text_html(card["title"])
 
     def grid(asked: tuple[str, str]) -> str:
         body = []
@@ -109,7 +135,13 @@ def generate(card: Card) -> list[Note]:
     for row, row_label in zip(rows, row_labels, strict=True):
         for column, column_label in zip(columns, column_labels, strict=True):
             asked = (row.key, column.key)
-            fields = (title, row_label, column_label, values[asked], grid(asked), note)
+            fields = {
+                "Table": title,
+                "Row": row_label,
+                "Column": column_label,
+                "Value": values[asked],
+                "Grid": grid(asked),
+            }
             cell_notes.append(notes.note_of(card, NOTE_TYPE, fields, row.key, column.key))
     return cell_notes
 
@@ -135,4 +167,5 @@ KIND = Kind(
     generate=generate,
     example=EXAMPLE,
     finish=finish,
+    retired=RETIRED,
 )

@@ -6,16 +6,17 @@ from ankigen.kinds import Kind
 from ankigen.markup import text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Flag, Text
+from ankigen.slots import History
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
-    id=1627393836,
-    name="ankigen Term",
-    fields=("Term", "Meaning", "Note", "Reverse", *notes.IMAGE_FIELDS),
+    id=1740111523,
+    name="ankigen Term v2",
+    fields=("Term", "Meaning", "Hint", "Note", "Reverse", *notes.IMAGE_FIELDS),
     templates=(
         Template(
             "Term → Meaning",
-            '<div class="prompt">{{Term}}</div>' + notes.FRONT_IMAGE,
+            '<div class="prompt">{{Term}}</div>' + notes.HINT + notes.FRONT_IMAGE,
             '{{FrontSide}}<hr id="answer"><div class="answer">{{Meaning}}</div>'
             + notes.BACK_IMAGE
             + notes.NOTE_BLOCK,
@@ -33,14 +34,23 @@ NOTE_TYPE = NoteType(
     ),
 )
 
+# Published in 0.1.0, without a Hint field (see CHANGELOG.md).
+RETIRED = (
+    NoteType(
+        id=1627393836,
+        name="ankigen Term",
+        fields=("Term", "Meaning", "Note", "Reverse", *notes.IMAGE_FIELDS),
+        templates=(Template("Term → Meaning", "", ""), Template("Meaning → Term", "", "")),
+    ),
+)
 
-def generate(card: Card) -> list[Note]:
-    fields = (
-        text_html(card["term"]),
-        text_html(card["meaning"]),
-        text_html(card.note or ""),
-        "y" if card["reverse"] else "",
-    )
+
+def generate(card: Card, _history: History) -> list[Note]:
+    fields = {
+        "Term": text_html(card["term"]),
+        "Meaning": text_html(card["meaning"]),
+        "Reverse": "y" if card["reverse"] else "",
+    }
     return [notes.note_of(card, NOTE_TYPE, fields)]
 
 
@@ -58,4 +68,5 @@ KIND = Kind(
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    retired=RETIRED,
 )

@@ -1,0 +1,411 @@
+"""Faulty files and environments that a card file in tests/errors/ cannot describe: an
+unreadable or vanishing file, a FIFO, a damaged or linked deck, temp files of killed
+builds, a stdout that cannot show Japanese. Each ends in a message or a good build,
+never a traceback or a hang."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ankigen import stamp as stamps
+from tests.conftest import FIXTURES, REPO, run
+
+posix_only = pytest.mark.skipif(
+    sys.platform == "win32", reason="FIFOs, symlinks and non-UTF-8 file names are POSIX"
+)
+
+
+def _decks(project: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (project / "decks").iterdir()}
+
+
+@pytest.fixture
+def unreadable(monkeypatch: pytest.MonkeyPatch):
+    """Make files named `locked*` fail to open, as chmod 000 would for a normal user.
+
+    chmod has no effect for root (these tests run as root in CI containers), so the
+    refusal is made where Python opens files: both ways ankigen reads one."""
+
+    def deny(path: object) -> bool:
+        return Path(os.fsdecode(path)).name.startswith("locked")  # type: ignore[arg-type]
+
+    read_bytes = Path.read_bytes
+    os_open = os.open
+
+    def guarded_read_bytes(self: Path) -> bytes:
+        if deny(self):
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    def guarded_open(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if deny(path):
+            raise PermissionError(13, "Permission denied", os.fsdecode(path))
+        return os_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_bytes", guarded_read_bytes)
+    monkeypatch.setattr(os, "open", guarded_open)
+
+
+def test_unreadable_unrelated_file_does_not_stop_a_build(sample: Path, unreadable) -> None:
+    (sample / "cards" / "locked-notes.txt").write_text("private")
+    code, _, err = run("build")
+    assert (code, err) == (0, "")
+    assert run("build")[1].endswith("(unchanged; 0 added, 0 changed, 8 unchanged, 0 removed)\n")
+
+
+def test_unreadable_card_file_is_reported(sample: Path, unreadable) -> None:
+    shutil.copy(sample / "cards" / "sample.yaml", sample / "cards" / "locked.yaml")
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    assert err == "cards/locked.yaml:1:1: cannot read file: Permission denied\n"
+    assert not (sample / "decks").exists()
+
+
+def test_unreadable_image_is_reported(project: Path, unreadable) -> None:
+    shutil.copy(REPO / "cards" / "images" / "docker-vs-vm.svg", project / "cards" / "locked.svg")
+    (project / "cards" / "net.yaml").write_text(_card_with_image("locked.svg"), encoding="utf-8")
+    code, _, err = run("build")
+    assert code == 1
+    assert err == (
+        "cards/net.yaml:9:12: card 'c1' (term): 'image': 'locked.svg' cannot be read: "
+        "Permission denied\n"
+    )
+
+
+def _card_with_image(image: str) -> str:
+    return (
+        'id: net\ntitle: Net\ndeck: "Test::Net"\ncards:\n  - id: c1\n    kind: term\n'
+        f"    term: NAT\n    meaning: 外への通信だけ\n    image: {image}\n"
+    )
+
+
+def test_only_card_files_are_read(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A 1.5 GB video next to the cards must cost a stat, not a read, on every build.
+    (sample / "cards" / "lecture.mp4").write_bytes(b"\0" * 1000)
+    read = []
+    read_bytes = Path.read_bytes
+
+    def recording(self: Path) -> bytes:
+        read.append(self.name)
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", recording)
+    assert run("build")[0] == 0
+    assert "lecture.mp4" not in read
+    assert "sample.yaml" in read
+
+
+def test_a_changed_image_is_still_seen_by_the_stamp(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("id: a\n")
+    (tmp_path / "pic.png").write_bytes(b"one")
+    before = stamps.inputs(tmp_path, [tmp_path / "a.yaml"])
+    (tmp_path / "pic.png").write_bytes(b"three")
+    assert stamps.inputs(tmp_path, [tmp_path / "a.yaml"]) != before
+
+
+def test_a_file_vanishing_mid_build_is_reported_not_a_crash(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An editor's swap file: listed with the folder, gone when it is read.
+    from ankigen import build as builder
+
+    listed = builder.card_files
+
+    def with_ghost(cards_dir: Path) -> list[Path]:
+        return [*listed(cards_dir), cards_dir / "ghost.yaml"]
+
+    monkeypatch.setattr(builder, "card_files", with_ghost)
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    assert err == "cards/ghost.yaml:1:1: cannot read file: No such file or directory\n"
+
+
+def test_a_non_card_file_vanishing_while_the_stamp_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.yaml").write_text("id: a\n")
+    walk = os.walk
+
+    def with_ghost(top: object, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        for folder, dirs, names in walk(top, *args, **kwargs):  # type: ignore[call-overload]
+            yield folder, dirs, [*names, ".a.yaml.swp"]
+
+    monkeypatch.setattr(os, "walk", with_ghost)
+    inputs = stamps.inputs(tmp_path, [tmp_path / "a.yaml"])
+    assert inputs[".a.yaml.swp"] == "unreadable"
+
+
+@posix_only
+def test_symlink_loops_under_cards_are_reported(project: Path) -> None:
+    cards = project / "cards"
+    (cards / "loop.txt").symlink_to("loop.txt")
+    (cards / "loop.png").symlink_to("loop.png")
+    (cards / "net.yaml").write_text(_card_with_image("loop.png"), encoding="utf-8")
+    code, _, err = run("build")
+    assert code == 1
+    assert err == (
+        "cards/net.yaml:9:12: card 'c1' (term): 'image': 'loop.png' cannot be read: "
+        "a loop of symbolic links\n"
+    )
+
+
+@posix_only
+def test_a_fifo_given_as_image_is_refused_without_reading(project: Path) -> None:
+    os.mkfifo(project / "cards" / "pipe.png")
+    (project / "cards" / "net.yaml").write_text(_card_with_image("pipe.png"), encoding="utf-8")
+    code, _, err = run("build")
+    assert code == 1
+    assert (
+        err == "cards/net.yaml:9:12: card 'c1' (term): 'image': 'pipe.png' is not a regular file\n"
+    )
+
+
+@posix_only
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS file names are always UTF-8")
+def test_a_file_name_that_is_not_utf8_does_not_break_the_stamp(sample: Path) -> None:
+    name = os.fsdecode(b"caf\xe9.txt")
+    (sample / "cards" / name).write_text("notes")
+    assert run("build")[0] == 0
+    code, out, err = run("build")
+    assert (code, err) == (0, "")
+    assert "(unchanged;" in out
+    assert stamps.read(sample / "decks") is not None
+
+
+def _damage(apkg: Path) -> None:
+    """A deck whose compressed database is corrupt: zlib fails while reading it."""
+    with zipfile.ZipFile(apkg) as archive:
+        info = archive.getinfo("collection.anki2")
+        offset = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data = bytearray(apkg.read_bytes())
+    for i in range(offset, offset + 64):
+        data[i] ^= 0x5A
+    apkg.write_bytes(bytes(data))
+
+
+def test_a_damaged_deck_is_reported_and_replaced(sample: Path) -> None:
+    assert run("build")[0] == 0
+    good = (sample / "decks" / "sample.apkg").read_bytes()
+    _damage(sample / "decks" / "sample.apkg")
+    (sample / "decks" / ".ankigen-build.json").unlink()
+
+    code, out, err = run("build", "--check")
+    assert code == 1
+    assert "Traceback" not in err
+    assert out.startswith("decks/sample.apkg: cannot read the previous build (not an ankigen")
+
+    code, out, err = run("build")
+    assert code == 0
+    assert err.startswith("decks/sample.apkg: cannot read the previous build (not an ankigen")
+    assert err.endswith("; it will be replaced\n")
+    assert len((sample / "decks" / "sample.apkg").read_bytes()) == len(good)
+    assert run("build", "--check")[0] == 0
+
+
+@posix_only
+def test_a_symlinked_deck_stays_a_link_and_its_target_is_replaced(sample: Path) -> None:
+    elsewhere = sample / "synced"
+    elsewhere.mkdir()
+    (elsewhere / "sample.apkg").write_bytes(b"an old deck")
+    (sample / "decks").mkdir()
+    (sample / "decks" / "sample.apkg").symlink_to(elsewhere / "sample.apkg")
+
+    code, _, err = run("build")
+
+    assert code == 0
+    assert (sample / "decks" / "sample.apkg").is_symlink()
+    assert (elsewhere / "sample.apkg").read_bytes().startswith(b"PK")
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["sample.apkg"]  # no temp file
+
+
+def test_temp_files_are_removed_only_when_an_hour_old(sample: Path) -> None:
+    decks = sample / "decks"
+    decks.mkdir()
+    old = time.time() - 2 * 3600
+    names = {
+        "killed-deck": ".sample.apkg.4242.k1ll3d.tmp",
+        "killed-stamp": "..ankigen-build.json.4242.k1ll3d.tmp",
+        # A build running right now, maybe in another container: same pid, other namespace.
+        "running-deck": f".sample.apkg.{os.getpid()}.runn1n.tmp",
+        "unrelated": ".notes.tmp",
+    }
+    for key, name in names.items():
+        (decks / name).write_bytes(b"x")
+        if key.startswith("killed") or key == "unrelated":
+            os.utime(decks / name, (old, old))
+
+    assert run("build")[0] == 0
+
+    left = {p.name for p in decks.iterdir()}
+    assert names["killed-deck"] not in left
+    assert names["killed-stamp"] not in left
+    assert names["running-deck"] in left
+    assert names["unrelated"] in left
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        '{"engine": 1, "combined": false, "inputs": {}, "decks": {}}',
+        '{"engine": "x", "combined": "no", "inputs": {}, "decks": {}}',
+        '{"engine": "x", "combined": false, "inputs": [], "decks": {}}',
+        '{"engine": "x", "combined": false, "inputs": {}, "decks": {"a.apkg": 3}}',
+        '{"engine": "x", "combined": false, "inputs": {}, "decks": {"a.apkg": {"sha256": "x"}}}',
+        '{"engine": "x", "combined": false, "inputs": {}, "decks": {}, "warnings": [1]}',
+        "[]",
+    ],
+)
+def test_a_stamp_with_wrong_types_is_no_stamp(sample: Path, stamp: str) -> None:
+    (sample / "decks").mkdir()
+    (sample / "decks" / ".ankigen-build.json").write_text(stamp)
+    assert stamps.read(sample / "decks") is None
+    code, out, err = run("build")
+    assert (code, err) == (0, "")
+    assert "(written;" in out
+
+
+def test_reordering_cards_makes_check_and_build_agree(project: Path) -> None:
+    # The order of new cards (their `due`) is part of what Anki imports.
+    head = 'id: net\ntitle: Net\ndeck: "Test::Net"\ncards:\n'
+    one = "  - {id: c1, kind: term, term: NAT, meaning: 外への通信だけ}\n"
+    two = "  - {id: c2, kind: term, term: Bridge, meaning: 同じネットワーク}\n"
+    path = project / "cards" / "net.yaml"
+    path.write_text(head + one + two, encoding="utf-8")
+    assert run("build")[0] == 0
+    path.write_text(head + two + one, encoding="utf-8")
+
+    code, out, _ = run("build", "--check")
+    assert (code, out) == (
+        1,
+        "decks/net.apkg: stale (cards changed since it was built); run 'ankigen build'\n",
+    )
+    assert "(written;" in run("build")[1]
+    assert run("build", "--check")[0] == 0
+
+
+def test_preview_with_no_usable_temp_folder(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(sample / "no-such-folder"))
+    code, out, err = run("preview")
+    assert (code, out) == (1, "")
+    assert err == (
+        "cannot make a temporary folder for Anki's collection: No such file or directory; "
+        "set TMPDIR to a folder you can write to\n"
+    )
+
+
+def test_a_note_with_a_field_separator_is_a_bug_caught_before_writing() -> None:
+    from ankigen.kinds import KINDS
+    from ankigen.notes import Note
+    from ankigen.package import IdAllocator, Memory, build_package
+
+    note_type = KINDS["term"].note_type
+    fields = tuple("x" for _ in note_type.fields)
+    bad = [
+        Note("g1", note_type, ("a\x1fb", *fields[1:]), (), ()),
+        Note("g2", note_type, fields[1:], (), ()),
+    ]
+    for note in bad:
+        memory = Memory()
+        with pytest.raises(RuntimeError, match="bug: note"):
+            build_package([("D", [note])], memory, 1, IdAllocator(memory, 1))
+    memory = Memory()
+    build_package(
+        [("D", [Note("g3", note_type, fields, (), ())])], memory, 1, IdAllocator(memory, 1)
+    )
+
+
+def _ankigen(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[bytes]:
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "ankigen", *args], cwd=cwd, env=environment, capture_output=True
+    )
+
+
+def test_a_latin1_stdout_shows_japanese_as_escapes(project: Path) -> None:
+    text = (FIXTURES / "sample.yaml").read_text(encoding="utf-8")
+    text = text.replace('deck: "Test::Sample"', 'deck: "テスト::見本"')
+    assert "テスト" in text
+    (project / "cards" / "日本語.yaml").write_text(text, encoding="utf-8")
+
+    done = _ankigen("build", "--out", "デッキ", cwd=project, PYTHONIOENCODING="latin-1")
+    assert (done.returncode, done.stderr) == (0, b"")
+    sep = os.sep.encode()
+    assert done.stdout.startswith(b"\\u30c7\\u30c3\\u30ad" + sep + b"sample.apkg: 8 notes")
+    assert (project / "デッキ" / ".ankigen-build.json").exists()
+
+    done = _ankigen("list", cwd=project, PYTHONIOENCODING="latin-1")
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert b"\\u30c6\\u30b9\\u30c8::\\u898b\\u672c" in done.stdout
+
+    (project / "cards" / "日本語.yaml").write_text("id: [", encoding="utf-8")
+    done = _ankigen("check", cwd=project, PYTHONIOENCODING="latin-1")
+    assert done.returncode == 1
+    assert done.stderr.startswith(b"cards" + sep + b"\\u65e5\\u672c\\u8a9e.yaml:1:6: YAML syntax")
+
+
+def test_a_build_that_fails_leaves_no_temp_file(sample: Path) -> None:
+    assert run("build")[0] == 0
+    (sample / "cards" / "bad.yaml").write_text("id: [", encoding="utf-8")
+    before = _decks(sample)
+    assert run("build")[0] == 1
+    assert _decks(sample) == before
+    assert not [p for p in (sample / "decks").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_source_date_epoch_below_zero_is_a_usage_error(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "-1")
+    code, _, err = run("build")
+    assert (code, err) == (
+        2,
+        "SOURCE_DATE_EPOCH must be between 0 and 253402300799 (1970-01-01 to 9999-12-31), "
+        "got '-1'\n",
+    )
+
+
+def test_a_top_level_text_is_not_echoed(project: Path) -> None:
+    # A card file that is a link to /etc/passwd must not print the file to the terminal.
+    secret = "root:x:0:0:root:/root:/bin/bash " * 20
+    (project / "cards" / "passwd.yaml").write_text(secret, encoding="utf-8")
+    code, _, err = run("build")
+    assert code == 1
+    assert "root:x" not in err
+    assert (
+        err == "cards/passwd.yaml:1:1: expected a section (a mapping) at the top level, got text\n"
+    )
+
+
+@posix_only
+def test_a_linked_card_file_is_never_quoted(project: Path) -> None:
+    secret = project / "secret.txt"
+    secret.write_text("token: s3cr3t: x\n", encoding="utf-8")
+    (project / "cards" / "net.yaml").symlink_to(secret)
+    code, _, err = run("build")
+    assert code == 1
+    assert "s3cr3t" not in err
+    assert err == (
+        "cards/net.yaml:1:14: YAML syntax error: mapping values are not allowed here\n"
+        "  hint: a value holding ': ' must be quoted, e.g. meaning: \"a: b\"\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["check", "list"])
+def test_check_and_list_report_a_control_character(project: Path, command: str) -> None:
+    (project / "cards" / "net.yaml").write_bytes(b"id: a\x1bb\n")
+    code, out, err = run(command)
+    assert (code, out) == (1, "")
+    assert err == (
+        "cards/net.yaml:1:6: character U+001B (control character ESC) is not allowed "
+        "in a card file; remove it\n"
+    )
