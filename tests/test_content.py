@@ -163,3 +163,28 @@ def test_docker_rmi_force_is_not_said_to_remove_an_image_in_use():
     cards = _docker_cards()
     assert cards["docker-rmi-running"]["meaning"].startswith("消せない")
     assert not any("-f なし" in (c.note or "") for c in cards.values())
+
+
+def _section_answers(section):
+    """What a learner must produce, one entry per Anki card (issue 15's measure)."""
+    for card in section.cards:
+        if card.kind == "term":
+            yield card["meaning"]
+            if card["reverse"]:
+                yield card["term"]
+        elif card.kind == "command":
+            yield card["meaning"]
+            yield card["command"]
+        elif card.kind == "cloze":
+            yield from card["items"]
+        elif card.kind == "table":
+            yield from card["cells"].values()
+
+
+def test_virtualization_answers_are_recalled_not_reread():
+    sections, _ = load_sections(REPO / "cards")
+    (section,) = [s for s in sections if s.id == "virtualization"]
+    lengths = sorted(len(a.replace("`", "")) for a in _section_answers(section))
+    assert lengths[(len(lengths) - 1) // 2] <= 25
+    assert lengths[int(0.9 * (len(lengths) - 1))] <= 40
+    assert lengths[-1] <= 60
