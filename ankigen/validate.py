@@ -208,7 +208,15 @@ def _card(
     name = f"card '{card_id}'" if isinstance(card_id, str) and card_id.strip() else f"card {index}"
     kind_name = raw.get("kind")
     if not isinstance(kind_name, str) or not kind_name.strip():
-        check_mapping(raw, loc, CARD_FIELDS, Context(problems, f"{name}: ", card_dir))
+        # Without a kind, the card's other keys cannot be checked: one message says why.
+        kinds = ", ".join(KINDS)
+        if "kind" in raw:
+            got = describe(kind_name)
+            problems.add(
+                raw.value_locs["kind"], f"{name}: 'kind': expected one of: {kinds}; got {got}"
+            )
+        else:
+            problems.add(loc, f"{name}: missing required key 'kind' (one of: {kinds})")
         return None
     kind = KINDS.get(kind_name.strip())
     if kind is None:

@@ -392,3 +392,42 @@ def test_gaps_keep_their_own_history_through_edits(project, collection, monkeypa
         "(no cloze 2)": (2, 2),
     }
     assert "Tools > Empty Cards removes them" in out
+
+
+def test_a_renamed_section_leaves_a_deck_check_names_with_the_one_fix(project, monkeypatch):
+    _write(project, TERM.format(deck="Test::S", reverse="false"))
+    run("build")
+    text = (project / "cards" / "s.yaml").read_text(encoding="utf-8")
+    _write(project, text.replace("id: s\n", "id: renamed\n", 1))
+    assert run("build")[0] == 0
+
+    code, out, err = run("build", "--check")
+    assert code == 1
+    assert out == (
+        "decks/s.apkg: no card file makes this deck (a renamed section, or a deck ankigen did "
+        "not make); delete the file: Anki keeps the notes you imported from it\n"
+    )
+    (project / "decks" / "s.apkg").unlink()  # the one action it names
+    assert run("build", "--check")[0] == 0
+
+
+def test_combined_build_does_not_call_the_section_decks_orphans(project):
+    _write(project, TERM.format(deck="Test::S", reverse="false"))
+    run("build")
+    for _ in range(2):  # a full build, then one the stamp says is current
+        code, _, err = run("build", "--combined")
+        assert (code, err) == (0, "")
+    assert run("build", "--check", "--combined")[0] == 0
+
+
+def test_a_card_without_a_kind_gets_one_message(project):
+    _write(
+        project,
+        'id: s\ntitle: S\ndeck: "Test::S"\ncards:\n  - id: c\n    term: a\n    meaning: b\n',
+    )
+    code, _, err = run("check")
+    assert (code, err) == (
+        1,
+        "cards/s.yaml:5:5: card 'c': missing required key 'kind' "
+        "(one of: term, command, table, cloze, gaps)\n",
+    )
