@@ -188,3 +188,12 @@ def test_virtualization_answers_are_recalled_not_reread():
     assert lengths[(len(lengths) - 1) // 2] <= 25
     assert lengths[int(0.9 * (len(lengths) - 1))] <= 40
     assert lengths[-1] <= 60
+
+
+def test_readme_card_file_example_is_a_valid_card_file(tmp_path):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```yaml\n(id: docker\n.*?)```", readme, re.S)
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "docker.yaml").write_text(example, encoding="utf-8")
+    code, out, err = run("check", "--cards", str(tmp_path / "cards"))
+    assert (code, err) == (0, ""), err
