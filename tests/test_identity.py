@@ -431,3 +431,24 @@ def test_a_card_without_a_kind_gets_one_message(project):
         "cards/s.yaml:5:5: card 'c': missing required key 'kind' "
         "(one of: term, command, table, cloze, gaps)\n",
     )
+
+
+def test_deck_names_anki_takes_for_one_are_refused_because_anki_merges_them(project, collection):
+    """The premise of the rule, checked in Anki: such names land in one deck."""
+    _write(project, TERM.format(deck="Test::Docker", reverse="false"))
+    run("build")
+    import_apkg(collection, project / "decks" / "s.apkg")
+    (project / "cards" / "s.yaml").unlink()
+    _write(
+        project, TERM.format(deck="test :: docker", reverse="false").replace("id: t\n", "id: u\n")
+    )
+    run("build")
+    import_apkg(collection, project / "decks" / "s.apkg")
+    names = [d.name for d in collection.decks.all_names_and_ids() if d.name != "Default"]
+    assert [n.casefold() for n in names if "::" in n] == ["test::docker"]
+
+    _write(project, TERM.format(deck="Test::Docker", reverse="false"), "other.yaml")
+    text = (project / "cards" / "other.yaml").read_text(encoding="utf-8")
+    _write(project, text.replace("id: s\n", "id: other\n"), "other.yaml")
+    code, _, err = run("check")
+    assert code == 1 and "is the same Anki deck as at cards/other.yaml:3:7" in err
