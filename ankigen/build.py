@@ -89,7 +89,7 @@ def load_sections(cards_dir: Path, strict: bool = False) -> tuple[list[Section],
     loaded = ((str(p), load_file(p, str(p), problems)) for p in card_files(cards_dir))
     sections = validate(loaded, problems)
     problems.raise_if_any()
-    warnings = lint(sections)
+    warnings = sorted([*problems.warnings, *lint(sections)], key=lambda w: w.loc)
     if strict and warnings:
         raise AnkigenError(warnings)
     return sections, warnings
@@ -248,7 +248,10 @@ def _check_and_pack(
             continue
         made.add(out_dir / f"{section.id}.apkg")
         changes.check_kinds(section.cards, memory, problems)
-        warnings += [str(w) for w in lint([section])]
+        warnings += [
+            str(w) for w in sorted([*problems.warnings, *lint([section])], key=lambda w: w.loc)
+        ]
+        problems.warnings.clear()
         if problems.items or (strict and warnings):
             continue
         if combined:

@@ -73,6 +73,10 @@ class Problems:
 
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        self.warnings: list[Problem] = []  # found while reading; shown with the lint's
+
+    def warn(self, loc: Where, message: str) -> None:
+        self.warnings.append(Problem(loc.resolve() if isinstance(loc, LazyLoc) else loc, message))
 
     def add(self, loc: Where, message: str) -> None:
         self.items.append(Problem(loc.resolve() if isinstance(loc, LazyLoc) else loc, message))

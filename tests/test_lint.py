@@ -121,3 +121,19 @@ def test_summaries_count_warnings_and_say_one_in_the_singular(project):
     assert (code, out) == (0, "cards: 2 sections, 2 cards, no errors, 1 warning\n")
     run("build")
     assert run("build", "--check")[1] == "2 decks up to date, 1 warning\n"
+
+
+def test_a_comment_after_plain_text_is_a_warning(project):
+    (project / "cards" / "c.yaml").write_text(
+        'id: c\ntitle: C\ndeck: "Test::C"\ncards:\n'
+        "  - id: c1\n    kind: term\n    term: NAT # ネットワーク\n    meaning: '# kept'\n"
+        "    reverse: true  # a comment after a yes/no value is fine\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("check")
+    assert code == 0
+    assert err == (
+        "cards/c.yaml:7:11: text 'NAT' is followed by '# ネットワーク', which YAML reads as a "
+        "comment and drops; quote the whole value to keep it [warning]\n"
+    )
+    assert run("check", "--strict")[0] == 1

@@ -95,7 +95,8 @@ EXAMPLE = """\
     kind: command
     command: git log --oneline -n <count>
     meaning: show the last commits, one line each
-    type: git log --oneline  # what the learner types: nobody types a placeholder
+    # What the learner types for the meaning: nobody types a placeholder.
+    type: git log --oneline
     note: |-
       A note is shown on the answer side. A fenced block is highlighted:
       ```sh
