@@ -406,6 +406,8 @@ class _Builder:
 
     def comment_after(self, event: yaml.ScalarEvent) -> None:
         """`meaning: x # y` is the text "x": YAML drops the rest as a comment. Say so."""
+        if event.end_mark is None:
+            return
         end = event.end_mark.index
         if self.text[end : end + 1] not in (" ", "\t"):
             return  # the common case: the line (or the flow item) ends here
