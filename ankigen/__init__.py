@@ -1,3 +1,3 @@
 """ankigen: study notes written as YAML cards -> validated Anki decks (.apkg)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ankigen import output
+from ankigen import changes, output
 from ankigen import stamp as stamps
 from ankigen.cards import Section
+from ankigen.changes import Findings
 from ankigen.errors import AnkigenError, Problem, Problems, UsageError
 from ankigen.lint import lint
 from ankigen.load import load_file
@@ -49,7 +50,7 @@ class Deck:
     added: int = 0
     changed: int = 0
     unchanged: int = 0
-    removed: list[int] = field(default_factory=list)  # note ids of notes no card makes any more
+    removed: int = 0  # notes of this deck that no card makes any more
     written: bool = False
 
 
@@ -59,6 +60,9 @@ class Result:
     warnings: list[str]
     notices: list[str]  # about the previous build, e.g. a deck we could not read
     stamp: stamps.Stamp | None = None  # what to record once the decks are written
+    # What the learner must do in Anki after importing (changes.py).
+    findings: Findings = field(default_factory=Findings)
+    sections: list[str] = field(default_factory=list)  # deck file names the sections make
 
 
 def card_files(cards_dir: Path) -> list[Path]:
@@ -76,14 +80,16 @@ def card_files(cards_dir: Path) -> list[Path]:
 
 
 def load_sections(cards_dir: Path, strict: bool = False) -> tuple[list[Section], list[Problem]]:
-    """Read and check every card file. Raises AnkigenError listing every problem."""
+    """Read, check and lint every card file, for `check` and `list`. A build checks in
+    `_check_and_pack` instead, so it can pack each file's section before reading the next.
+    Raises AnkigenError listing every problem (and, with `strict`, every warning)."""
     problems = Problems()
     # One file at a time: a loaded file, with a location for every value, is several times
     # the size of the cards made from it, and is dropped as soon as they are.
     loaded = ((str(p), load_file(p, str(p), problems)) for p in card_files(cards_dir))
     sections = validate(loaded, problems)
     problems.raise_if_any()
-    warnings = lint(sections)
+    warnings = sorted([*problems.warnings, *lint(sections)], key=lambda w: w.loc)
     if strict and warnings:
         raise AnkigenError(warnings)
     return sections, warnings
@@ -166,6 +172,7 @@ def plan(
             for deck in result.decks
         },
         warnings=result.warnings,
+        sections=result.sections,
     )
     return result
 
@@ -178,12 +185,10 @@ def _unchanged(stamp: stamps.Stamp, out_dir: Path, strict: bool) -> Result:
         Deck(out_dir / name, deck["notes"], deck["cards"], unchanged=deck["notes"])
         for name, deck in stamp.decks.items()
     ]
-    notices = [
-        f"{path}: no card file makes this deck any more (left as it is)"
-        for path in sorted(out_dir.glob("*.apkg"))
-        if path.name not in stamp.decks and path.name != f"{COMBINED}.apkg"
-    ]
-    return Result(decks, list(stamp.warnings), notices)
+    made = {*stamp.decks, *stamp.sections, f"{COMBINED}.apkg"}
+    notices = [_orphan(path) for path in sorted(out_dir.glob("*.apkg")) if path.name not in made]
+    # A build that wrote everything but could not print its report: print it now.
+    return Result(decks, list(stamp.warnings), notices, findings=Findings.read(out_dir))
 
 
 def _plan(
@@ -242,35 +247,47 @@ def _check_and_pack(
         if section is None:
             continue
         made.add(out_dir / f"{section.id}.apkg")
-        warnings += [str(w) for w in lint([section])]
+        changes.check_kinds(section.cards, memory, problems)
+        warnings += [
+            str(w) for w in sorted([*problems.warnings, *lint([section])], key=lambda w: w.loc)
+        ]
+        problems.warnings.clear()
         if problems.items or (strict and warnings):
             continue
         if combined:
             waiting.append(section)
             continue
         path = out_dir / f"{section.id}.apkg"
-        packing.append((path, packer.pack([(section.deck, list(section.cards))])))
+        packing.append((path, packer.pack([(section.deck_header(), list(section.cards))])))
     problems.raise_if_any()
     if strict and warnings:
         raise AnkigenError("\n".join(warnings))
     if combined:
         path = out_dir / f"{COMBINED}.apkg"
-        packing.append((path, packer.pack([(s.deck, list(s.cards)) for s in waiting])))
+        packing.append((path, packer.pack([(s.deck_header(), list(s.cards)) for s in waiting])))
     decks = [_deck(path, *packed(), previous.get(path)) for path, packed in packing]
 
-    built = {guid for deck in decks if deck.snapshot for guid in deck.snapshot.notes}
+    built = {deck.path: deck.snapshot for deck in decks if deck.snapshot is not None}
+    findings = changes.find(built, previous, memory, out_dir)
     for deck in decks:
-        _count_changes(deck, memory, built)
-    for path in previous.keys() - made:
-        notices.append(f"{path}: no card file makes this deck any more (left as it is)")
-    return Result(decks, warnings, sorted(notices))
+        _count_changes(deck, memory, findings)
+    notices += [_orphan(path) for path in previous.keys() - made]
+    sections = sorted(p.name for p in made if p.name != f"{COMBINED}.apkg")
+    return Result(decks, warnings, sorted(notices), findings=findings, sections=sections)
+
+
+def _orphan(path: Path) -> str:
+    return (
+        f"{path}: no card file makes this deck (a renamed section, or a deck ankigen did "
+        "not make); delete the file: Anki keeps the notes you imported from it"
+    )
 
 
 def _deck(path: Path, data: bytes, snapshot: Snapshot, previous: Snapshot | None) -> Deck:
     return Deck(path, len(snapshot.notes), len(snapshot.cards), data, snapshot, previous)
 
 
-def _count_changes(deck: Deck, memory: Memory, built: set[str]) -> None:
+def _count_changes(deck: Deck, memory: Memory, findings: changes.Findings) -> None:
     assert deck.snapshot is not None
     for guid, row in deck.snapshot.notes.items():
         before = memory.notes.get(guid)
@@ -280,10 +297,7 @@ def _count_changes(deck: Deck, memory: Memory, built: set[str]) -> None:
             deck.unchanged += 1
         else:
             deck.changed += 1
-    if deck.previous is not None:
-        deck.removed = sorted(
-            row.id for guid, row in deck.previous.notes.items() if guid not in built
-        )
+    deck.removed = sum(where == str(deck.path) for _, where in findings.removed.values())
 
 
 def build(
@@ -297,6 +311,8 @@ def build(
     if result.stamp is None:  # the decks are current: nothing to write
         return result
     output.prepare(out_dir)
+    if result.findings:  # kept until the report is printed: see changes.py
+        output.write_atomically(out_dir / changes.PENDING_NAME, result.findings.to_json())
     for deck in result.decks:
         assert deck.data is not None
         if not output.same_bytes(deck.path, deck.data):
@@ -304,6 +320,14 @@ def build(
             deck.written = True
     output.write_atomically(out_dir / stamps.STAMP_NAME, stamps.serialize(result.stamp))
     return result
+
+
+def reported(out_dir: Path) -> None:
+    """The build's findings have reached the user: the next build need not repeat them."""
+    try:
+        (out_dir / changes.PENDING_NAME).unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only folder: the next build says it again, which is harmless
 
 
 def check(
@@ -317,8 +341,10 @@ def check(
             continue
         if deck.previous is None:
             if not deck.path.exists():  # a damaged deck is in the notices already
-                stale.append(f"{deck.path}: missing")
+                stale.append(f"{deck.path}: missing; run 'ankigen build'")
         elif deck.previous.importable() != deck.snapshot.importable():
-            stale.append(f"{deck.path}: stale (cards changed since it was built)")
+            stale.append(
+                f"{deck.path}: stale (cards changed since it was built); run 'ankigen build'"
+            )
     stale += result.notices
     return result, stale

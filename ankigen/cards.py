@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ankigen.errors import Loc
+from ankigen.markup import escape, text_html
 from ankigen.media import Media
 
 
@@ -27,6 +28,11 @@ class Card:
         return self.values[key]
 
 
+class DeckHeader(NamedTuple):
+    name: str
+    description: str  # HTML: what Anki shows on the deck's overview screen
+
+
 @dataclass(frozen=True)
 class Section:
     id: str
@@ -34,3 +40,11 @@ class Section:
     deck: str
     cards: tuple[Card, ...]
     path: str
+    value_locs: Mapping[str, Loc] = field(default_factory=dict, repr=False)
+    description: str | None = None
+
+    def deck_header(self) -> DeckHeader:
+        text = f"<b>{escape(self.title)}</b>"
+        if self.description:
+            text += f"<br>{text_html(self.description)}"
+        return DeckHeader(self.deck, text)

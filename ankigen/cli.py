@@ -9,21 +9,40 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ankigen import __version__
 
 if TYPE_CHECKING:
     from ankigen.build import Deck, Progress, Result
 
+
+class _Commands(TyperGroup):
+    """The one error boundary: a user's mistake (AnkigenError, from any command) becomes its
+    message on stderr and its exit code; anything else is a bug and keeps its traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from ankigen.errors import AnkigenError
+
+        try:
+            return super().invoke(ctx)
+        except AnkigenError as e:
+            typer.echo(str(e), err=True)
+            raise typer.Exit(e.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Turn flashcards written as YAML into Anki decks (.apkg), one per section.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     epilog="Exit codes: 0 success, 1 bad input or stale decks, 2 bad usage.",
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 CardsOption = Annotated[Path, typer.Option("--cards", help="Folder of card files (*.yaml, *.yml).")]
@@ -41,18 +60,10 @@ def _version(value: bool) -> None:
 def main_options(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
     pass
-
-
-def _fail(error: Exception) -> typer.Exit:
-    from ankigen.errors import AnkigenError
-
-    assert isinstance(error, AnkigenError)
-    typer.echo(str(error), err=True)
-    return typer.Exit(error.exit_code)
 
 
 @app.command()
@@ -71,60 +82,67 @@ def build(
         typer.Option("--combined", help="Write one combined.apkg with every section as a subdeck."),
     ] = False,
     watch: Annotated[
-        bool, typer.Option("--watch", help="Build again whenever a card file changes.")
+        bool,
+        typer.Option("--watch", help="Build again whenever a file in the cards folder changes."),
     ] = False,
 ) -> None:
     """Validate the card files and write one .apkg deck per section."""
-    from ankigen import build as builder
-    from ankigen.errors import AnkigenError
-
     if check and watch:
-        typer.echo("--check and --watch cannot be used together", err=True)
-        raise typer.Exit(2)
+        from ankigen.errors import UsageError
+
+        raise UsageError("--check and --watch cannot be used together")
     if check:
-        try:
-            result, stale = builder.check(cards, out, strict, combined)
-        except AnkigenError as e:
-            raise _fail(e) from None
-        _print_warnings(result)
-        for line in stale:
-            typer.echo(line)
-        if stale:
-            typer.echo("decks are out of date: run 'ankigen build'", err=True)
-            raise typer.Exit(1)
-        typer.echo(f"{len(result.decks)} decks up to date")
-        return
+        _check_decks(cards, out, strict, combined)
+    elif watch:
+        _watch(cards, out, strict, combined)
+    else:
+        _build_once(cards, out, strict, combined)
 
-    def build_once() -> None:
-        progress = _progress()
-        try:
-            result = builder.build(cards, out, strict, combined, progress=progress)
-        finally:
-            if progress:
-                typer.echo("\r\033[K", err=True, nl=False)  # the progress line goes away
-        _print_warnings(result)
-        _print_report(result)
 
-    if not watch:
-        try:
-            build_once()
-        except AnkigenError as e:
-            raise _fail(e) from None
-        return
+def _check_decks(cards: Path, out: Path, strict: bool, combined: bool) -> None:
+    from ankigen import build as builder
 
-    from ankigen.watch import watch as watch_loop
+    result, stale = builder.check(cards, out, strict, combined)
+    _print_warnings(result)
+    for line in stale:
+        typer.echo(line)
+    if stale:
+        typer.echo("decks are out of date", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{_count(len(result.decks), 'deck')} up to date{_warned(result.warnings)}")
+
+
+def _build_once(cards: Path, out: Path, strict: bool, combined: bool) -> None:
+    from ankigen import build as builder
+
+    progress = _progress()
+    try:
+        result = builder.build(cards, out, strict, combined, progress=progress)
+    finally:
+        if progress:
+            typer.echo("\r\033[K", err=True, nl=False)  # the progress line goes away
+    _print_warnings(result)
+    _print_report(result)
+    if result.warnings:
+        typer.echo(_count(len(result.warnings), "warning"), err=True)
+    builder.reported(out)
+
+
+def _watch(cards: Path, out: Path, strict: bool, combined: bool) -> None:
+    from ankigen.errors import AnkigenError
+    from ankigen.watch import watch
 
     def build_and_carry_on() -> None:
         try:
-            build_once()
-        except AnkigenError as e:
+            _build_once(cards, out, strict, combined)
+        except AnkigenError as e:  # reported, and the watch goes on: the next save may fix it
             typer.echo(str(e), err=True)
         except OSError as e:  # a file vanished or turned unreadable mid-build: try again later
             typer.echo(f"{e.filename or cards}: {e.strerror}", err=True)
         typer.echo(f"watching {cards} for changes (Ctrl-C to stop)", err=True)
 
     try:
-        watch_loop(cards, build_and_carry_on)
+        watch(cards, build_and_carry_on)
     except KeyboardInterrupt:
         typer.echo("stopped", err=True)
 
@@ -148,39 +166,49 @@ def _print_warnings(result: Result) -> None:
 
 
 def _print_report(result: Result) -> None:
+    from ankigen.changes import report
+
     for deck in result.decks:
         typer.echo(_deck_line(deck))
-        if deck.removed:
-            ids = ",".join(str(i) for i in deck.removed)
-            typer.echo(
-                f"  {len(deck.removed)} removed notes stay in Anki (it never deletes on import); "
-                f"to find them, search the browser for: nid:{ids}"
-            )
+    actions = report(result.findings)
+    if actions:
+        typer.echo("In Anki, after importing:")
+        for action, search in actions:
+            typer.echo(f"- {action}:\n    {search}")
 
 
 def _deck_line(deck: Deck) -> str:
     notes, cards = deck.notes, deck.cards
     state = "written" if deck.written else "unchanged"
     return (
-        f"{deck.path}: {notes} notes, {cards} cards ({state}; {deck.added} added, "
-        f"{deck.changed} changed, {deck.unchanged} unchanged, {len(deck.removed)} removed)"
+        f"{deck.path}: {_count(notes, 'note')}, {_count(cards, 'card')} ({state}; "
+        f"{deck.added} added, {deck.changed} changed, {deck.unchanged} unchanged, "
+        f"{deck.removed} removed)"
     )
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
+
+
+def _warned(warnings: Sequence[object]) -> str:
+    # Errors stop a command before its summary: only warnings are left to count.
+    return f", {_count(len(warnings), 'warning')}" if warnings else ""
 
 
 @app.command(name="check")
 def check_command(cards: CardsOption = Path("cards"), strict: StrictOption = False) -> None:
     """Validate and lint every card file; write nothing."""
     from ankigen.build import load_sections
-    from ankigen.errors import AnkigenError
 
-    try:
-        sections, warnings = load_sections(cards, strict)
-    except AnkigenError as e:
-        raise _fail(e) from None
+    sections, warnings = load_sections(cards, strict)
     for warning in warnings:
         typer.echo(f"{warning} [warning]", err=True)
     count = sum(len(s.cards) for s in sections)
-    typer.echo(f"{cards}: {len(sections)} sections, {count} cards, no errors")
+    typer.echo(
+        f"{cards}: {_count(len(sections), 'section')}, {_count(count, 'card')}, "
+        f"no errors{_warned(warnings)}"
+    )
 
 
 @app.command(name="list")
@@ -190,13 +218,9 @@ def list_command(
 ) -> None:
     """Show the sections, their decks and how many cards of each kind they hold."""
     from ankigen.build import load_sections
-    from ankigen.errors import AnkigenError
     from ankigen.summary import summarize, table
 
-    try:
-        sections, _ = load_sections(cards)
-    except AnkigenError as e:
-        raise _fail(e) from None
+    sections, _ = load_sections(cards)
     rows = summarize(sections)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -205,11 +229,24 @@ def list_command(
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write it to this file.")
+    ] = None,
+) -> None:
     """Print the JSON Schema of a card file (for editors' YAML language servers)."""
-    from ankigen.validate import card_file_schema
+    from ankigen.errors import AnkigenError
+    from ankigen.scaffold import write_schema_file
+    from ankigen.validate import card_file_schema_text
 
-    typer.echo(json.dumps(card_file_schema(), ensure_ascii=False, indent=2))
+    if output is None:
+        typer.echo(card_file_schema_text(), nl=False)
+        return
+    try:
+        write_schema_file(output)
+    except OSError as e:
+        raise AnkigenError(f"{output}: cannot write: {e.strerror}") from None
+    typer.echo(f"{output}: written")
 
 
 @app.command()
@@ -219,19 +256,26 @@ def preview(
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path(
         "preview.html"
     ),
+    mathjax: Annotated[
+        Path | None,
+        typer.Option(
+            "--mathjax",
+            exists=True,
+            help="Anki's MathJax: the aqt wheel or a folder holding _aqt/data/web/js. "
+            "Default: the installed aqt package, if any.",
+        ),
+    ] = None,
 ) -> None:
     """Write one HTML page with every card's front and back, as Anki renders them."""
     from ankigen.errors import AnkigenError
+    from ankigen.mathjax import find_mathjax
     from ankigen.preview import render_preview
 
+    page = render_preview(cards, out, find_mathjax(mathjax))
     try:
-        page = render_preview(cards, out)
         output.write_text(page, encoding="utf-8")
-    except AnkigenError as e:
-        raise _fail(e) from None
     except OSError as e:
-        typer.echo(f"{output}: cannot write: {e.strerror}", err=True)
-        raise typer.Exit(1) from None
+        raise AnkigenError(f"{output}: cannot write: {e.strerror}") from None
     typer.echo(f"{output}: written; open it in a browser (add #night for night mode)")
 
 
@@ -241,13 +285,11 @@ def new(
     cards: CardsOption = Path("cards"),
 ) -> None:
     """Create cards/SECTION.yaml with one example card of every kind."""
-    from ankigen.errors import AnkigenError
     from ankigen.scaffold import new_section
 
-    try:
-        path = new_section(cards, section)
-    except AnkigenError as e:
-        raise _fail(e) from None
+    path, *schema = new_section(cards, section)
+    for written in schema:
+        typer.echo(f"{written}: created; editors check card files against it")
     typer.echo(f"{path}: created; edit it, then run 'ankigen build'")
 
 

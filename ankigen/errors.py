@@ -7,7 +7,8 @@ from typing import Any, NamedTuple
 class Loc(NamedTuple):
     """Where a value was written: 1-based line and column, as editors count them.
 
-    A tuple, not a dataclass: the loader makes one for every value of every card."""
+    A tuple, not a dataclass: problems sort by it (file, then line, then column), and the
+    loader makes one straight from a parser mark whenever a location is asked for."""
 
     path: str
     line: int
@@ -72,6 +73,10 @@ class Problems:
 
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        self.warnings: list[Problem] = []  # found while reading; shown with the lint's
+
+    def warn(self, loc: Where, message: str) -> None:
+        self.warnings.append(Problem(loc.resolve() if isinstance(loc, LazyLoc) else loc, message))
 
     def add(self, loc: Where, message: str) -> None:
         self.items.append(Problem(loc.resolve() if isinstance(loc, LazyLoc) else loc, message))

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 from ankigen.cards import Card, Section
 from ankigen.errors import Problem
+from ankigen.kinds import KINDS
+from ankigen.markup import INLINE_CODE
 
 _TYPOGRAPHY = {
     "\u2013": "an en dash (–); options take '-' or '--'",
@@ -22,14 +24,25 @@ _TYPOGRAPHY = {
     "\u201d": 'a curly quote (”); use a straight quote (")',
     "\u3000": "a full-width space; use an ASCII space",
 }
-_INLINE_CODE = re.compile(r"`([^`\n]+)`")
 _SUSPECT = re.compile("[" + "".join(_TYPOGRAPHY) + "<`]")  # nothing to look at without one
-# Only real tag names: `<box>` in `vagrant init <box>` is a placeholder, not HTML.
-_HTML = re.compile(
+# Only real tag names: `<box>` in `vagrant init <box>` is a placeholder, not HTML. The
+# pattern stops after the name (a bounded match), and the closing '>' is a plain search:
+# `[^>]*>` in the pattern would rescan the rest of the text from every '<b', which made
+# 320 KB of '<b' take most of a minute.
+_TAG_START = re.compile(
     r"</?(?:a|b|i|u|p|br|hr|em|strong|span|div|img|script|style|iframe|table|tr|td|th|ul|ol|li"
-    r"|code|pre|font|sub|sup|h[1-6])\b[^>]*>",
+    r"|code|pre|font|sub|sup|h[1-6])\b",
     re.IGNORECASE,
 )
+
+
+def looks_like_html(text: str) -> bool:
+    """A tag name after '<' and a '>' later on: what `</?name\\b[^>]*>` matches, in one pass.
+
+    The first tag start ends before any other (a later one starts with a '<' the first
+    cannot hold), so it is the only one whose '>' needs looking for."""
+    start = _TAG_START.search(text)
+    return start is not None and text.find(">", start.end()) != -1
 
 
 def lint(sections: list[Section]) -> list[Problem]:
@@ -38,7 +51,7 @@ def lint(sections: list[Section]) -> list[Problem]:
         for section in sections
         for card in section.cards
         # One search over all of a card's text finds the (rare) card worth a closer look.
-        if card.kind == "command" or _SUSPECT.search("\n".join(t for _, t in _texts(card)))
+        if KINDS[card.kind].code_keys or _SUSPECT.search("\n".join(t for _, t in _texts(card)))
         for warning in _card(card)
     ]
 
@@ -55,17 +68,18 @@ def _texts(card: Card) -> Iterator[tuple[str, str]]:
 
 def _card(card: Card) -> Iterator[Problem]:
     where = f"card '{card.id}' ({card.kind}): "
+    code_keys = KINDS[card.kind].code_keys
     for key, text in _texts(card):
-        if not _SUSPECT.search(text) and (card.kind, key) != ("command", "command"):
+        if not _SUSPECT.search(text) and key not in code_keys:
             continue
         loc = card.value_locs.get(key, card.loc)
-        code = [text] if (card.kind, key) == ("command", "command") else []
-        code += _INLINE_CODE.findall(text)
+        code = [text] if key in code_keys else []
+        code += INLINE_CODE.findall(text)
         for snippet in code:
             for char, what in _TYPOGRAPHY.items():
                 if char in snippet:
                     yield Problem(loc, f"{where}'{key}': command '{snippet}' contains {what}")
-        if _HTML.search(text):
+        if looks_like_html(text):
             yield Problem(
                 loc,
                 f"{where}'{key}': looks like HTML; card text is plain text and is shown as written",

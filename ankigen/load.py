@@ -196,7 +196,7 @@ def parse(text: str, display: str, problems: Problems, show_source: bool = True)
         return BROKEN
     loader = _FastLoader(text)
     try:
-        return _Builder(loader, display, problems).document()
+        return _Builder(loader, display, problems, text).document()
     except yaml.MarkedYAMLError as e:
         _report_syntax_error(text, display, problems, e, show_source)
         return BROKEN
@@ -334,6 +334,7 @@ _BOOL_OR_NULL = {
     *"on On ON off Off OFF null Null NULL".split(),
 }
 _MAX_DEPTH = 64
+_COMMENT_AFTER = re.compile(r"[ \t]+(#[^\n]*)")
 
 
 class _Builder:
@@ -344,7 +345,10 @@ class _Builder:
     could expand it.
     """
 
-    def __init__(self, loader: yaml.SafeLoader, display: str, problems: Problems) -> None:
+    def __init__(
+        self, loader: yaml.SafeLoader, display: str, problems: Problems, text: str = ""
+    ) -> None:
+        self.text = text
         self.loader = loader
         self.display = display
         self.problems = problems
@@ -400,6 +404,21 @@ class _Builder:
         )
         self.broken = True
 
+    def comment_after(self, event: yaml.ScalarEvent) -> None:
+        """`meaning: x # y` is the text "x": YAML drops the rest as a comment. Say so."""
+        if event.end_mark is None:
+            return
+        end = event.end_mark.index
+        if self.text[end : end + 1] not in (" ", "\t"):
+            return  # the common case: the line (or the flow item) ends here
+        comment = _COMMENT_AFTER.match(self.text, end)
+        if comment:
+            self.problems.warn(
+                self.loc(event.start_mark),
+                f"text '{event.value}' is followed by '{comment[1][:40]}', which YAML reads "
+                "as a comment and drops; quote the whole value to keep it",
+            )
+
     def scalar(self, event: yaml.ScalarEvent) -> Any:
         value = event.value
         tag = event.tag
@@ -418,6 +437,8 @@ class _Builder:
             if not plain or (
                 value and value[0] not in _MAYBE_NOT_TEXT and value not in _BOOL_OR_NULL
             ):
+                if not event.style:  # plain: libyaml says "", PyYAML None
+                    self.comment_after(event)
                 return value
             tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
             if ":" in value and tag in (_CORE + "int", _CORE + "float"):

@@ -2,7 +2,14 @@
 
 Everything a user wrote is escaped, including the characters Anki itself gives meaning
 to inside a field: braces (cloze deletions), and square brackets ([sound:...],
-[latex]). The only markup in a field is the markup made here.
+[latex]). The only markup in a field is the markup made here:
+
+- prose: `code` is inline code, **text** is emphasis, a new line is a line break;
+- a fenced block (a line ```yaml, the code, a line ```) is a code block, highlighted
+  at build time by Pygments when it knows the language.
+
+Emphasis is `**` only: a single `*` or `_` is too common in shell globs and
+identifiers to mean anything but itself.
 """
 
 from __future__ import annotations
@@ -11,9 +18,15 @@ import html
 import re
 
 _ANKI_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
-_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+# `code` in prose; the lint looks inside the same spans.
+INLINE_CODE = re.compile(r"`([^`\n]+)`")
+# Bold text starts and ends with a non-space, as in Markdown, so `a ** b` stays as written.
+_EMPHASIS = re.compile(r"\*\*(?=\S)([^\n]*?\S)\*\*")
 # Most card text has none of these and is its own HTML: skip the work for it.
-_SPECIAL = re.compile(r"[<>&{}\[\]`\r\n]")
+_SPECIAL = re.compile(r"[<>&{}\[\]`*\r\n]")
+# A fence is a line of its own: three backticks and an optional language name.
+_FENCE_OPEN = re.compile(r"^ {0,3}```[ \t]*([\w+#.-]*)[ \t]*$")
+_FENCE_CLOSE = re.compile(r"^ {0,3}```[ \t]*$")
 
 
 def escape(text: str) -> str:
@@ -21,18 +34,87 @@ def escape(text: str) -> str:
 
 
 def _lines(escaped: str) -> str:
-    return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+    return escaped.replace("\n", "<br>")
+
+
+def _prose(text: str) -> str:
+    # Inline code is taken out first: `**` inside it is shown as written.
+    parts = INLINE_CODE.split(escape(text))
+    for i in range(0, len(parts), 2):
+        parts[i] = _EMPHASIS.sub(r"<strong>\1</strong>", parts[i])
+    for i in range(1, len(parts), 2):
+        parts[i] = f"<code>{parts[i]}</code>"
+    return _lines("".join(parts))
+
+
+def blocks(text: str) -> list[tuple[str | None, str]]:
+    """The text cut into prose (None, text) and fenced code (language, code), in order.
+
+    A fence left open runs to the end of the text, as in CommonMark.
+    """
+    out: list[tuple[str | None, str]] = []
+    prose: list[str] = []
+    code: list[str] = []
+    language: str | None = None
+    for line in text.split("\n"):
+        if language is None:
+            opening = _FENCE_OPEN.match(line)
+            if opening:
+                if prose:
+                    out.append((None, "\n".join(prose)))
+                prose = []
+                language = opening.group(1)
+            else:
+                prose.append(line)
+        elif _FENCE_CLOSE.match(line):
+            out.append((language, "\n".join(code)))
+            code, language = [], None
+        else:
+            code.append(line)
+    if language is not None:
+        out.append((language, "\n".join(code)))
+    elif prose:
+        out.append((None, "\n".join(prose)))
+    return out
+
+
+def code_block_html(language: str, code: str) -> str:
+    """A fenced block: highlighted by Pygments if it knows the language, else plain."""
+    # Imported here: most builds have no code block, and `--help` should stay quick.
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False) if language else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        body = escape(code)
+    else:
+        # Pygments escapes HTML, not Anki's own syntax; its tags hold no braces or brackets.
+        body = highlight(code, lexer, HtmlFormatter(nowrap=True)).translate(_ANKI_SYNTAX)
+        if not code.endswith("\n"):
+            body = body.removesuffix("\n")  # some lexers end every text with a new line
+    return f'<pre class="code">{body}</pre>'
 
 
 def text_html(text: str) -> str:
-    """Prose: escaped, with `backticks` shown as inline code and newlines as line breaks."""
+    """Prose: escaped, with inline code, emphasis, line breaks and fenced code blocks."""
     if not _SPECIAL.search(text):
         return text
-    return _lines(_INLINE_CODE.sub(r"<code>\1</code>", escape(text)))
+    text = text.replace("\r\n", "\n")
+    if "```" not in text:
+        return _prose(text)
+    return "".join(
+        _prose(part) if language is None else code_block_html(language, part)
+        for language, part in blocks(text)
+    )
 
 
 def code_html(text: str) -> str:
     """A command, exactly as typed: escaped, nothing interpreted."""
     if not _SPECIAL.search(text):
         return text
-    return _lines(escape(text))
+    return _lines(escape(text.replace("\r\n", "\n")))

@@ -23,6 +23,7 @@ from typing import Any
 
 import genanki
 
+from ankigen.cards import DeckHeader
 from ankigen.notes import Note, NoteType
 from ankigen.slots import Slots
 
@@ -51,6 +52,8 @@ class Snapshot:
     """What Anki's importer looks at in a package."""
 
     decks: list[str] = field(default_factory=list)
+    # Anki's import replaces an existing deck's description with a non-empty one.
+    descriptions: dict[str, str] = field(default_factory=dict)  # deck name -> description
     note_types: dict[int, dict[str, Any]] = field(default_factory=dict)
     notes: dict[str, NoteRow] = field(default_factory=dict)
     cards: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -68,6 +71,7 @@ class Snapshot:
         notes = sorted((n.guid, n.note_type_id, n.mod, n.content) for n in self.notes.values())
         return (
             sorted(self.decks),
+            sorted(self.descriptions.items()),
             self.note_types,
             notes,
             sorted(self.cards),
@@ -146,15 +150,18 @@ def _stable_json(note_type_json: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_package(
-    decks: list[tuple[str, list[Note]]], memory: Memory, clock: int, ids: IdAllocator
+    decks: list[tuple[DeckHeader, list[Note]]], memory: Memory, clock: int, ids: IdAllocator
 ) -> tuple[bytes, Snapshot]:
-    """The .apkg holding these decks (name, notes), and the snapshot of what it holds."""
-    snapshot = Snapshot(decks=sorted(name for name, _ in decks))
+    """The .apkg holding these decks, and the snapshot of what it holds."""
+    snapshot = Snapshot(
+        decks=sorted(deck.name for deck, _ in decks),
+        descriptions={deck.name: deck.description for deck, _ in decks},
+    )
     models = {n.note_type.id: _model(n.note_type) for _, notes in decks for n in notes}
     planned: list[Planned] = []
     genanki_decks = []
-    for deck_name, notes in decks:
-        deck = genanki.Deck(deck_id(deck_name), deck_name)
+    for (deck_name, description), notes in decks:
+        deck = genanki.Deck(deck_id(deck_name), deck_name, description=description)
         genanki_decks.append(deck)
         for position, note in enumerate(notes):
             _check_fields(note)
@@ -308,9 +315,9 @@ def read_package(data: bytes) -> Snapshot:
         db.deserialize(collection)
         (decks_json, models_json) = db.execute("SELECT decks, models FROM col").fetchone()
         snapshot = Snapshot(media=dict(sorted(media.items())))
-        snapshot.decks = sorted(
-            d["name"] for d in json.loads(decks_json).values() if str(d["id"]) != "1"
-        )
+        decks = [d for d in json.loads(decks_json).values() if str(d["id"]) != "1"]
+        snapshot.decks = sorted(d["name"] for d in decks)
+        snapshot.descriptions = {d["name"]: d.get("desc", "") for d in decks}
         snapshot.note_types = {
             int(model_id): {**_stable_json(m), "mod": m["mod"]}
             for model_id, m in json.loads(models_json).items()

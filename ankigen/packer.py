@@ -18,16 +18,16 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from ankigen.cards import Card
+from ankigen.cards import Card, DeckHeader
 from ankigen.kinds import generate
 from ankigen.package import IdAllocator, Memory, Snapshot, build_package
 
-Decks = list[tuple[str, list[Card]]]  # (deck name, its checked cards) for one package
+Decks = list[tuple[DeckHeader, list[Card]]]  # (deck, its checked cards) for one package
 Packed = tuple[bytes, Snapshot]
 
 
 def make(decks: Decks, memory: Memory, clock: int, ids: IdAllocator) -> Packed:
-    notes = [(name, generate(cards, memory.slots)) for name, cards in decks]
+    notes = [(deck, generate(cards, memory.slots)) for deck, cards in decks]
     return build_package(notes, memory, clock, ids)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ankigen.build import plan
 from ankigen.errors import AnkigenError
+from ankigen.mathjax import MathJax
 
 _PAGE_CSS = """
 body { margin: 0; background: #e9e9ee; }
@@ -59,7 +60,19 @@ document.addEventListener("DOMContentLoaded", () => {
 """
 
 
-def render_preview(cards_dir: Path, out_dir: Path) -> str:
+# Anki's reviewer typesets each card this way once it is shown (aqt's reviewer.js);
+# window.ankigenTypeset lets a test wait for it.
+_TYPESET_SCRIPT = """
+document.addEventListener("DOMContentLoaded", () => {
+  window.ankigenTypeset = MathJax.startup.promise.then(() => {
+    MathJax.typesetClear();
+    return MathJax.typesetPromise([...document.querySelectorAll(".face > .card")]);
+  });
+});
+"""
+
+
+def render_preview(cards_dir: Path, out_dir: Path, mathjax: MathJax | None = None) -> str:
     try:
         from anki.collection import (
             Collection,
@@ -69,7 +82,7 @@ def render_preview(cards_dir: Path, out_dir: Path) -> str:
     except ImportError:
         raise AnkigenError(
             "ankigen preview renders cards with the official anki package: "
-            "pip install 'ankigen[preview]'"
+            "pip install anki==26.9.3 (or, in your clone of ankigen: pip install '.[preview]')"
         ) from None
 
     result = plan(cards_dir, out_dir, use_stamp=False)
@@ -96,15 +109,39 @@ def render_preview(cards_dir: Path, out_dir: Path) -> str:
             body, styles = _faces(col, media)
         finally:
             col.close()
+    faces = sum(part.startswith("<section") for part in body)
     return (
         '<!doctype html>\n<html lang="ja"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>ankigen preview</title>"
         f"<style>{''.join(styles)}{_PAGE_CSS}</style><script>{_PAGE_SCRIPT}</script>"
+        f"{_mathjax_scripts(mathjax)}"
         '</head><body><header><button id="night" type="button">night mode</button> '
-        f"{sum(part.startswith('<section') for part in body)} card faces, "
-        "rendered by Anki</header>\n" + "\n".join(body) + "\n</body></html>\n"
+        f"{faces} card faces, rendered by Anki. {_mathjax_note(mathjax)}</header>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
     )
+
+
+def _mathjax_scripts(mathjax: MathJax | None) -> str:
+    if mathjax is None:
+        return ""
+    # As data URLs, so nothing in MathJax's source can end the script element early.
+    return "".join(
+        f'<script src="data:text/javascript;base64,{base64.b64encode(js.encode()).decode()}">'
+        "</script>"
+        for js in (mathjax.config, mathjax.script, _TYPESET_SCRIPT)
+    )
+
+
+def _mathjax_note(mathjax: MathJax | None) -> str:
+    if mathjax is None:
+        return (
+            '<strong id="mathjax">Anki\'s MathJax was not found: text that Anki would typeset '
+            "as math is shown as plain text here. Install aqt, or pass --mathjax with the aqt "
+            "wheel (pip download --no-deps aqt).</strong>"
+        )
+    return f'<span id="mathjax">MathJax: Anki\'s, from {html.escape(mathjax.source)}.</span>'
 
 
 def _data_urls(media_dir: Path) -> dict[str, str]:
@@ -115,7 +152,7 @@ def _data_urls(media_dir: Path) -> dict[str, str]:
     return urls
 
 
-def _faces(col, media: dict[str, str]) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+def _faces(col, media: dict[str, str]) -> tuple[list[str], list[str]]:
     body: list[str] = []
     styles: dict[int, str] = {}
     for deck in sorted(col.decks.all_names_and_ids(), key=lambda d: d.name):
@@ -141,12 +178,12 @@ def _faces(col, media: dict[str, str]) -> tuple[list[str], list[str]]:  # type: 
     return body, list(styles.values())
 
 
-def _type_answer_field(card, note_type) -> str | None:  # type: ignore[no-untyped-def]
+def _type_answer_field(card, note_type) -> str | None:
     match = re.search(r"\{\{type:(.+?)\}\}", card.template()["qfmt"])
     return card.note()[match[1]] if match else None
 
 
-def _type_answer(col, text: str, expected: str | None, side: str) -> str:  # type: ignore[no-untyped-def]
+def _type_answer(col, text: str, expected: str | None, side: str) -> str:
     # Anki's reviewer, not its template engine, fills in the type-in box: do as it does,
     # with the correct answer typed on the back.
     if expected is None:

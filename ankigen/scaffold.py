@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ankigen.errors import AnkigenError, UsageError
 from ankigen.kinds import KINDS
 from ankigen.schema import SLUG_RE
 
+SCHEMA_NAME = "card-file.schema.json"
 
-def new_section(cards_dir: Path, section_id: str) -> Path:
+
+def new_section(cards_dir: Path, section_id: str) -> list[Path]:
+    """Write the section file, and a schema for editors if none is at hand; return both."""
     # fullmatch: `$` also matches before a final newline, and a file name must not end in one.
     if not SLUG_RE.fullmatch(section_id):
         raise UsageError(
@@ -18,19 +22,42 @@ def new_section(cards_dir: Path, section_id: str) -> Path:
     path = cards_dir / f"{section_id}.yaml"
     if path.exists():
         raise AnkigenError(f"{path}: already exists (left as it is)")
+    schema, write_schema = _schema_for(cards_dir)
+    reference = Path(os.path.relpath(schema, cards_dir)).as_posix()
     header = (
-        "# yaml-language-server: $schema=../schema/card-file.schema.json\n"
+        f"# yaml-language-server: $schema={reference}\n"
         f"id: {section_id}\n"
         f"title: {section_id}\n"
+        "# description: shown under the title on the deck's overview screen in Anki\n"
         f'deck: "{section_id}"\n'
         "tags: []\n"
         "cards:\n"
     )
     body = "\n".join(kind.example.format(section=section_id) for kind in KINDS.values())
+    written = []
     try:
         cards_dir.mkdir(parents=True, exist_ok=True)
+        if write_schema:
+            write_schema_file(schema)
+            written.append(schema)
         with path.open("x", encoding="utf-8") as f:
             f.write(header + body)
     except OSError as e:
-        raise AnkigenError(f"{path}: cannot write: {e.strerror}") from None
-    return path
+        raise AnkigenError(f"{e.filename}: cannot write: {e.strerror}") from None
+    return [path, *written]
+
+
+def _schema_for(cards_dir: Path) -> tuple[Path, bool]:
+    """The schema the new file names, and whether it must be written first."""
+    # A clone of ankigen keeps the schema in schema/, next to cards/.
+    beside = cards_dir.parent / "schema" / SCHEMA_NAME
+    if beside.is_file():
+        return beside, False
+    inside = cards_dir / SCHEMA_NAME
+    return inside, not inside.exists()
+
+
+def write_schema_file(path: Path) -> None:
+    from ankigen.validate import card_file_schema_text
+
+    path.write_text(card_file_schema_text(), encoding="utf-8", newline="\n")

@@ -214,55 +214,6 @@ class TextList(Field):
         return None if None in items else [item for item in items if item is not None]
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
-    key: str
-    label: str
-    loc: Loc
-
-
-class Headers(Field):
-    """Table rows or columns: a list of {key, label} with unique keys."""
-
-    def json_schema(self) -> dict[str, Any]:
-        fields: dict[str, Field] = {"key": Slug(), "label": Text()}
-        return {"type": "array", "minItems": 1, "items": mapping_schema(fields)}
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> list[Header] | None:
-        if not isinstance(value, Sequence) or not value:
-            ctx.error(loc, key, f"expected a list of {{key, label}}, got {describe(value)}")
-            return None
-        headers: list[Header] = []
-        ok = True
-        for i, (item, item_loc) in enumerate(zip(value, value.item_locs, strict=True)):
-            where = f"{key}[{i + 1}]"
-            sub = Context(ctx.problems, f"{ctx.prefix}'{where}': ")
-            checked = check_mapping(item, item_loc, {"key": Slug(), "label": Text()}, sub)
-            if checked is None:
-                ok = False
-                continue
-            if any(h.key == checked["key"] for h in headers):
-                ctx.error(item.value_locs["key"], where, f"duplicate key '{checked['key']}'")
-                ok = False
-                continue
-            headers.append(Header(checked["key"], checked["label"], item_loc))
-        return headers if ok else None
-
-
-class TableCells(Field):
-    """row key -> column key -> text. The table kind checks the shape against its headers."""
-
-    def json_schema(self) -> dict[str, Any]:
-        row = {"type": "object", "additionalProperties": Text().json_schema()}
-        return {"type": "object", "additionalProperties": row}
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Any:
-        if not isinstance(value, Mapping):
-            ctx.error(loc, key, f"expected a mapping of rows, got {describe(value)}")
-            return None
-        return value
-
-
 def _close_matches(key: str, allowed: list[str]) -> list[str]:
     import difflib
 

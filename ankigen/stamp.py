@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import genanki
+import pygments
 
 from ankigen import __version__
 from ankigen.kinds import KINDS
@@ -36,6 +37,7 @@ class Stamp:
     inputs: dict[str, str]  # path under the cards folder -> sha256
     decks: dict[str, dict[str, Any]]  # deck file name -> {sha256, notes, cards}
     warnings: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)  # deck file names the sections make
 
 
 def engine() -> str:
@@ -49,6 +51,7 @@ def engine() -> str:
             if path.suffix in (".py", ".css")
         },
         "genanki": genanki.__version__,
+        "pygments": pygments.__version__,
         "sqlite": sqlite3.sqlite_version,
         "zlib": zlib.ZLIB_VERSION,
         "note types": [repr(kind.note_type) for kind in KINDS.values()],
@@ -116,6 +119,8 @@ def _well_formed(stamp: Stamp) -> bool:
         and all(isinstance(k, str) and deck(v) for k, v in stamp.decks.items())
         and isinstance(stamp.warnings, list)
         and all(isinstance(w, str) for w in stamp.warnings)
+        and isinstance(stamp.sections, list)
+        and all(isinstance(name, str) for name in stamp.sections)
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import json
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,12 @@ from ankigen.schema import (
 COMBINED = "combined"  # the file name of `build --combined`
 
 
+def deck_key(name: str) -> str:
+    """A deck name as Anki compares it: NFC, case folded, no spaces around '::'."""
+    parts = unicodedata.normalize("NFC", name).split("::")
+    return "::".join(part.strip() for part in parts).casefold()
+
+
 class CardList(Field):
     def json_schema(self) -> dict[str, Any]:
         return {"type": "array", "items": {"oneOf": [_card_schema(kind) for kind in KINDS]}}
@@ -44,6 +52,8 @@ class CardList(Field):
 SECTION_FIELDS: dict[str, Field] = {
     "id": Slug(),
     "title": Text(),
+    # Shown under the title on the deck's overview screen in Anki.
+    "description": Text(required=False),
     "deck": DeckName(),
     "tags": Tags(),
     # Whether command cards are typed in unless a card says otherwise.
@@ -73,6 +83,11 @@ def card_file_schema() -> dict[str, Any]:
     }
 
 
+def card_file_schema_text() -> str:
+    """The schema as `ankigen schema` prints it and the committed copy holds it."""
+    return json.dumps(card_file_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
 def _card_schema(kind_name: str) -> dict[str, Any]:
     schema = mapping_schema({**CARD_FIELDS, **KINDS[kind_name].fields})
     schema["properties"]["kind"] = {"const": kind_name}
@@ -86,21 +101,35 @@ class Validator:
         self.problems = problems
         self.card_ids: dict[str, Where] = {}
         self.section_ids: dict[str, Loc] = {}
-        self.decks: dict[str, Loc] = {}
+        self.decks: dict[str, tuple[Loc, str]] = {}  # deck_key -> where, as written
 
     def section(self, display: str, data: Any) -> Section | None:
         section = _section(display, data, self.problems, self.card_ids)
         if section is None:
             return None
-        here = Loc(display, 1, 1)
+        id_loc = section.value_locs.get("id", Loc(display, 1, 1))
+        deck_loc = section.value_locs.get("deck", Loc(display, 1, 1))
         if section.id in self.section_ids:
-            other = self.section_ids[section.id].path
-            self.problems.add(here, f"section id '{section.id}' is also used by {other}")
-        if section.deck in self.decks:
-            other = self.decks[section.deck].path
-            self.problems.add(here, f"deck '{section.deck}' is also used by {other}")
-        self.section_ids.setdefault(section.id, here)
-        self.decks.setdefault(section.deck, here)
+            other = self.section_ids[section.id]
+            self.problems.add(id_loc, f"section id '{section.id}' is also used at {other}")
+        key = deck_key(section.deck)
+        if key in self.decks:
+            other_loc, other_name = self.decks[key]
+            same = (
+                ""
+                if other_name == section.deck
+                else (
+                    f" ('{other_name}' there: Anki ignores letter case, Unicode normalization "
+                    "and spaces around '::' in deck names)"
+                )
+            )
+            self.problems.add(
+                deck_loc,
+                f"deck '{section.deck}' is the same Anki deck as at {other_loc}{same}; give "
+                "each section its own deck",
+            )
+        self.section_ids.setdefault(section.id, id_loc)
+        self.decks.setdefault(key, (deck_loc, section.deck))
         return section
 
 
@@ -148,6 +177,8 @@ def _section(
         deck=header["deck"],
         cards=tuple(card for card in cards if card is not None),
         path=display,
+        value_locs=data.value_locs,
+        description=header["description"],
     )
 
 
@@ -177,7 +208,15 @@ def _card(
     name = f"card '{card_id}'" if isinstance(card_id, str) and card_id.strip() else f"card {index}"
     kind_name = raw.get("kind")
     if not isinstance(kind_name, str) or not kind_name.strip():
-        check_mapping(raw, loc, CARD_FIELDS, Context(problems, f"{name}: ", card_dir))
+        # Without a kind, the card's other keys cannot be checked: one message says why.
+        kinds = ", ".join(KINDS)
+        if "kind" in raw:
+            got = describe(kind_name)
+            problems.add(
+                raw.value_locs["kind"], f"{name}: 'kind': expected one of: {kinds}; got {got}"
+            )
+        else:
+            problems.add(loc, f"{name}: missing required key 'kind' (one of: {kinds})")
         return None
     kind = KINDS.get(kind_name.strip())
     if kind is None:

@@ -4,8 +4,8 @@
 
 No YAML, no validation, no previous build to compare with: the cards come from the
 benchmark's generator in memory, and each section becomes one .apkg via
-`Package.write_to_file`. Note types mirror ankigen's (same fields and card templates), so
-both sides make the same notes and cards.
+`Package.write_to_file`. The note types are ankigen's own, imported, so both sides make
+the same notes and cards.
 """
 
 from __future__ import annotations
@@ -16,75 +16,32 @@ from pathlib import Path
 
 import genanki
 
+from ankigen.kinds import KINDS
+from ankigen.notes import NoteType
 from bench import make_sections
 
-_NOTE = '{{#Note}}<div class="note">{{Note}}</div>{{/Note}}'
-_ANSWER = '{{FrontSide}}<hr id="answer"><div class="answer">{{%s}}</div>' + _NOTE
 
-
-def _model(
-    model_id: int,
-    name: str,
-    fields: list[str],
-    templates: list[tuple[str, str, str]],
-    cloze: bool = False,
-) -> genanki.Model:
+def _model(note_type: NoteType) -> genanki.Model:
     return genanki.Model(
-        model_id,
-        name,
-        fields=[{"name": f} for f in fields],
-        templates=[{"name": n, "qfmt": q, "afmt": a} for n, q, a in templates],
-        model_type=genanki.Model.CLOZE if cloze else genanki.Model.FRONT_BACK,
+        note_type.id,
+        note_type.name,
+        fields=[{"name": name} for name in note_type.fields],
+        templates=[{"name": t.name, "qfmt": t.front, "afmt": t.back} for t in note_type.templates],
+        css=note_type.css,
+        model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
     )
 
 
-TERM = _model(
-    1627393836,
-    "ankigen Term",
-    ["Term", "Meaning", "Note", "Reverse"],
-    [
-        ("Term → Meaning", '<div class="prompt">{{Term}}</div>', _ANSWER % "Meaning"),
-        (
-            "Meaning → Term",
-            '{{#Reverse}}<div class="prompt">{{Meaning}}</div>{{/Reverse}}',
-            _ANSWER % "Term",
-        ),
-    ],
-)
-COMMAND = _model(
-    1951678956,
-    "ankigen Command",
-    ["Command", "Meaning", "Note"],
-    [
-        ("Command → Meaning", '<div class="command">{{Command}}</div>', _ANSWER % "Meaning"),
-        (
-            "Meaning → Command",
-            '<div class="prompt">{{Meaning}}</div>{{type:Command}}',
-            '<div class="prompt">{{Meaning}}</div><hr id="answer">{{type:Command}}' + _NOTE,
-        ),
-    ],
-)
-CLOZE = _model(
-    1286995044,
-    "ankigen Cloze list",
-    ["Text", "Note"],
-    [
-        ("Cloze", "{{cloze:Text}}", "{{cloze:Text}}" + _NOTE),
-    ],
-    cloze=True,
-)
-TABLE = _model(
-    1225261836,
-    "ankigen Table cell",
-    ["Table", "Row", "Column", "Value", "Grid", "Note"],
-    [
-        (
-            "Cell",
-            '<div class="context">{{Table}}</div><div class="prompt">{{Row}} × {{Column}}</div>',
-            _ANSWER % "Value" + '<div class="grid">{{Grid}}</div>',
-        ),
-    ],
-)
+# ankigen's own note types (ids, fields, templates, CSS), so both sides make the same notes
+# and cards however those change.
+MODELS = {name: _model(kind.note_type) for name, kind in KINDS.items()}
+
+
+def _note(kind: str, values: dict[str, str], tags: list[str], guid: str) -> genanki.Note:
+    # Fields by name, in the note type's order; any field not given stays empty.
+    model = MODELS[kind]
+    fields = [values.get(field["name"], "") for field in model.fields]
+    return genanki.Note(model, fields, tags=tags, guid=guid)
 
 
 def _grid(card: dict, asked: tuple[str, str]) -> str:
@@ -104,36 +61,36 @@ def notes_for(card: dict, tags: list[str]) -> list[genanki.Note]:
     guid = genanki.guid_for("ankigen", card["id"])
     kind = card["kind"]
     if kind == "term":
-        fields = [
-            escape(card["term"]),
-            escape(card["meaning"]),
-            note,
-            "y" if card.get("reverse") else "",
-        ]
-        return [genanki.Note(TERM, fields, tags=tags, guid=guid)]
+        values = {
+            "Term": escape(card["term"]),
+            "Meaning": escape(card["meaning"]),
+            "Note": note,
+            "Reverse": "y" if card.get("reverse") else "",
+        }
+        return [_note(kind, values, tags, guid)]
     if kind == "command":
-        fields = [escape(card["command"]), escape(card["meaning"]), note]
-        return [genanki.Note(COMMAND, fields, tags=tags, guid=guid)]
+        values = {"Command": escape(card["command"]), "Meaning": escape(card["meaning"])}
+        return [_note(kind, {**values, "Note": note}, tags, guid)]
     if kind == "cloze":
         items = "".join(
             f"<li>{{{{c{n}::{escape(item)}}}}}</li>"
             for n, item in enumerate(card["items"], start=1)
         )
         text = f'<div class="prompt">{escape(card["prompt"])}</div><ul class="items">{items}</ul>'
-        return [genanki.Note(CLOZE, [text, note], tags=tags, guid=guid)]
+        return [_note(kind, {"Text": text, "Note": note}, tags, guid)]
     return [
-        genanki.Note(
-            TABLE,
-            [
-                escape(card["title"]),
-                escape(r["label"]),
-                escape(c["label"]),
-                escape(card["cells"][r["key"]][c["key"]]),
-                _grid(card, (r["key"], c["key"])),
-                note,
-            ],
-            tags=tags,
-            guid=genanki.guid_for("ankigen", card["id"], r["key"], c["key"]),
+        _note(
+            kind,
+            {
+                "Table": escape(card["title"]),
+                "Row": escape(r["label"]),
+                "Column": escape(c["label"]),
+                "Value": escape(card["cells"][r["key"]][c["key"]]),
+                "Grid": _grid(card, (r["key"], c["key"])),
+                "Note": note,
+            },
+            tags,
+            genanki.guid_for("ankigen", card["id"], r["key"], c["key"]),
         )
         for r in card["rows"]
         for c in card["columns"]

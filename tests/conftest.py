@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from typer.testing import CliRunner
 
@@ -30,6 +33,44 @@ def sample(project: Path) -> Path:
     return project
 
 
+@dataclass(frozen=True)
+class Counts:
+    sections: int
+    cards: int  # as written in the card files
+    kinds: dict[str, int]
+    notes: int  # as Anki imports them
+    anki_cards: int
+
+    def deck_line(self, path: str) -> str:
+        return f"{path}: {counted(self.notes, 'note')}, {counted(self.anki_cards, 'card')}"
+
+
+@pytest.fixture(scope="session")
+def sample_counts(tmp_path_factory: pytest.TempPathFactory) -> Counts:
+    """What the sample fixture holds: its cards counted in the YAML, its notes and Anki cards
+    counted by Anki after importing its deck. Tests take their counts from here, so a card
+    added to the fixture changes no test; what each kind makes is tested kind by kind."""
+    from ankigen.build import build
+
+    data = yaml.safe_load((FIXTURES / "sample.yaml").read_text(encoding="utf-8"))
+    folder = tmp_path_factory.mktemp("sample-counts")
+    shutil.copy(FIXTURES / "sample.yaml", folder / "sample.yaml")
+    build(folder, folder / "decks")
+    (folder / "anki").mkdir()
+    col = Collection(str(folder / "anki" / "collection.anki2"))
+    try:
+        import_apkg(col, folder / "decks" / "sample.apkg")
+        return Counts(
+            sections=1,
+            cards=len(data["cards"]),
+            kinds=dict(Counter(card["kind"] for card in data["cards"])),
+            notes=col.note_count(),
+            anki_cards=col.card_count(),
+        )
+    finally:
+        col.close()
+
+
 def run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, list(args))
     if result.exception and not isinstance(result.exception, SystemExit):
@@ -53,3 +94,8 @@ def import_apkg(col: Collection, apkg: Path):
     log = col.import_anki_package(request).log
     col.models._clear_cache()  # the Python-side note type cache goes stale after an import
     return log
+
+
+def counted(n: int, noun: str) -> str:
+    """As the CLI says it: "1 note", "2 notes"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -9,20 +9,25 @@ from pathlib import Path
 
 from anki.collection import Collection
 
-from ankigen.kinds import KINDS
+from ankigen.build import load_sections
+from ankigen.kinds import KINDS, generate
 from ankigen.notes import note_guid
 from ankigen.package import read_package
-from tests.conftest import import_apkg, run
+from tests.conftest import counted, import_apkg, run
 
 
-def _cards_by_template(col: Collection) -> dict[tuple[str, str], list]:
-    """Cards by (kind, template name)."""
+def _cards_by_template(col: Collection, *of: str) -> dict[tuple[str, str], list]:
+    """The Anki cards by kind and template; only those the sample's cards `of` make,
+    so a card added to the fixture changes nothing here."""
+    sections, _ = load_sections(Path("cards"))
+    guids = {note.guid for card in sections[0].cards if card.id in of for note in generate([card])}
     kinds = {kind.note_type.id: name for name, kind in KINDS.items()}
     found: dict[tuple[str, str], list] = {}
     for card_id in col.find_cards(""):
         card = col.get_card(card_id)
-        key = (kinds[card.note_type()["id"]], card.template()["name"])
-        found.setdefault(key, []).append(card)
+        if card.note().guid in guids:
+            key = (kinds[card.note_type()["id"]], card.template()["name"])
+            found.setdefault(key, []).append(card)
     return found
 
 
@@ -37,36 +42,29 @@ def test_sample_deck_imports_cleanly(sample: Path, collection: Collection) -> No
 
     log = import_apkg(collection, sample / "decks" / "sample.apkg")
 
+    notes = collection.note_count()
     assert (len(log.new), len(log.updated), len(log.duplicate), len(log.conflicting)) == (
-        8,
+        notes,
         0,
         0,
         0,
     )
-    assert collection.note_count() == 8
-    assert collection.card_count() == 12
+    # One note per card of each kind but the table's, which makes one per cell.
+    sections, _ = load_sections(sample / "cards")
+    cells = sum(len(c["cells"]) for c in sections[0].cards if c.kind == "table")
+    tables = sum(c.kind == "table" for c in sections[0].cards)
+    assert notes == len(sections[0].cards) - tables + cells
     assert "Test::Sample" in [d.name for d in collection.decks.all_names_and_ids()]
     assert out == (
-        "decks/sample.apkg: 8 notes, 12 cards "
-        "(written; 8 added, 0 changed, 0 unchanged, 0 removed)\n"
+        f"decks/sample.apkg: {counted(notes, 'note')}, {counted(collection.card_count(), 'card')} "
+        f"(written; {notes} added, 0 changed, 0 unchanged, 0 removed)\n"
     )
-
-
-def test_note_types_arrive_with_their_fields_and_templates(sample, collection) -> None:
-    run("build")
-    import_apkg(collection, sample / "decks" / "sample.apkg")
-    for kind in KINDS.values():
-        note_type = collection.models.get(kind.note_type.id)
-        assert note_type is not None, kind.name
-        assert note_type["name"] == kind.note_type.name
-        assert [f["name"] for f in note_type["flds"]] == list(kind.note_type.fields)
-        assert [t["name"] for t in note_type["tmpls"]] == [t.name for t in kind.note_type.templates]
 
 
 def test_command_placeholder_is_shown_not_swallowed(sample, collection) -> None:
     run("build")
     import_apkg(collection, sample / "decks" / "sample.apkg")
-    cards = _cards_by_template(collection)
+    cards = _cards_by_template(collection, "s-vagrant-init")
 
     (forward,) = cards["command", "Command → Meaning"]
     rendered = forward.render_output()
@@ -79,32 +77,34 @@ def test_command_placeholder_is_shown_not_swallowed(sample, collection) -> None:
     # The learner types what `type:` says; the command as written is shown on the back.
     comparison = collection.compare_answer(typed.note()["Typed"], "vagrant init")
     assert comparison == "<code id=typeans><span class=typeGood>vagrant init</span></code>"
-    assert '<div class="command">vagrant init &lt;box&gt;</div>' in typed.render_output().answer_text
+    assert (
+        '<div class="command">vagrant init &lt;box&gt;</div>' in typed.render_output().answer_text
+    )
 
 
 def test_term_cards_are_asked_in_reverse_only_when_asked_for(sample, collection) -> None:
     run("build")
     import_apkg(collection, sample / "decks" / "sample.apkg")
-    cards = _cards_by_template(collection)
-    fronts = sorted(
-        c.render_output().question_text for c in cards["term", "Term → Meaning"]
-    )
+    cards = _cards_by_template(collection, "s-hypervisor", "s-guest")
+    fronts = sorted(c.render_output().question_text for c in cards["term", "Term → Meaning"])
     backs = [c.render_output().question_text for c in cards["term", "Meaning → Term"]]
     assert fronts == [
         _as_written('<div class="prompt">ゲストOS</div>'),
         _as_written('<div class="prompt">ハイパーバイザ</div>'),
     ]
-    assert backs == [_as_written('<div class="prompt">仮想マシンを作成・実行するソフトウェア</div>')]
+    assert backs == [
+        _as_written('<div class="prompt">仮想マシンを作成・実行するソフトウェア</div>')
+    ]
 
 
 def test_cloze_list_hides_one_item_per_card(sample, collection) -> None:
     run("build")
     import_apkg(collection, sample / "decks" / "sample.apkg")
     cards = sorted(
-        _cards_by_template(collection)["cloze", "Cloze"], key=lambda c: c.ord
+        _cards_by_template(collection, "s-merits")["cloze", "Cloze"],
+        key=lambda c: c.ord,
     )
     questions = [c.render_output().question_text for c in cards]
-    assert len(questions) == 3
     for hidden, question in zip(["軽量", "起動が速い", "a::b"], questions, strict=True):
         assert question.count("[...]") == 1
         assert f">{hidden}<" not in question
@@ -117,19 +117,31 @@ def test_cloze_list_hides_one_item_per_card(sample, collection) -> None:
 def test_table_cell_names_row_and_column_and_highlights_the_cell(sample, collection) -> None:
     run("build")
     import_apkg(collection, sample / "decks" / "sample.apkg")
-    cards = _cards_by_template(collection)["table", "Cell"]
-    assert len(cards) == 4
+    cards = _cards_by_template(collection, "s-net")["table", "Cell"]
+    assert len(cards) == 4  # two rows, two columns
     by_question = {c.render_output().question_text: c for c in cards}
+    # Row and column on labelled lines: no separator that could be read as a value.
     card = by_question[
         _as_written(
-            '<div class="context">ネットワークモード</div>'
-            '<div class="prompt">NAT × ホストOS → ゲストOS</div>'
+            '<div class="context">ネットワークモード</div><div class="prompt axes">'
+            '<div class="row">NAT</div><div class="column">ホストOS → ゲストOS</div></div>'
         )
     ]
     answer = card.render_output().answer_text
     assert '<div class="answer">ポートフォワーディング設定時のみ</div>' in answer
-    assert '<td class="asked">ポートフォワーディング設定時のみ</td>' in answer
-    assert answer.count('class="asked"') == 1
+    # The asked row as a list (for phones), then the whole table; both mark the cell.
+    row_list = re.search(r'<div class="row-list">.*?</dl></div>', answer)[0]
+    assert row_list == (
+        '<div class="row-list"><div class="row-label">NAT</div><dl>'
+        "<div><dt>ゲストOS → ホストOS</dt><dd>○</dd></div>"
+        '<div class="asked"><dt>ホストOS → ゲストOS</dt><dd>ポートフォワーディング設定時のみ</dd>'
+        "</div></dl></div>"
+    )
+    assert (
+        '<td class="asked"><span class="label">ホストOS → ゲストOS</span>'
+        "ポートフォワーディング設定時のみ</td>"
+    ) in answer
+    assert answer.count('class="asked"') == 2
     assert answer.count("<td") == 4
 
 
@@ -154,23 +166,51 @@ def test_guids_come_from_card_ids_and_survive_text_edits(sample: Path) -> None:
     assert set(first.notes) == set(second.notes)
     assert note_guid("s-guest") in second.notes
     assert note_guid("s-net", "nat", "host-to-guest") in second.notes
+    sections, _ = load_sections(sample / "cards")
     assert (
         first.note_types.keys()
         == second.note_types.keys()
-        == {kind.note_type.id for kind in KINDS.values()}
+        == {KINDS[card.kind].note_type.id for card in sections[0].cards}
     )
 
 
-def test_no_temp_files_are_left_behind(sample: Path, tmp_path_factory) -> None:
+def test_no_temp_files_are_left_behind(sample: Path, tmp_path: Path, monkeypatch) -> None:
     import tempfile
 
-    tmp_before = set(Path(tempfile.gettempdir()).iterdir())
-    run("build")
+    # A temp folder of its own: the shared one changes under other programs' feet.
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    assert run("build")[0] == 0
     assert sorted(p.name for p in (sample / "decks").iterdir()) == [
         ".ankigen-build.json",
         "sample.apkg",
     ]
-    assert set(Path(tempfile.gettempdir()).iterdir()) == tmp_before
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_a_write_that_fails_leaves_no_temp_file_and_the_old_deck(sample: Path, monkeypatch):
+    import errno
+    import os
+
+    assert run("build")[0] == 0
+    deck = sample / "decks" / "sample.apkg"
+    old = deck.read_bytes()
+    card_file = sample / "cards" / "sample.yaml"
+    card_file.write_text(card_file.read_text(encoding="utf-8").replace("ゲストOS", "ゲスト"))
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)  # the deck's bytes are written, not yet kept
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    assert err == f"{Path('decks') / 'sample.apkg'}: cannot write: {os.strerror(errno.ENOSPC)}\n"
+    assert deck.read_bytes() == old
+    assert sorted(p.name for p in (sample / "decks").iterdir()) == [
+        ".ankigen-build.json",
+        "sample.apkg",
+    ]
 
 
 def test_repository_cards_build_and_import_without_warnings(tmp_path, collection) -> None:
@@ -201,7 +241,7 @@ def test_note_guids_are_genankis_guid_for_the_card_ids():
         assert note_guid(*ids) == genanki.guid_for("ankigen", *ids)
 
 
-def test_making_decks_in_a_second_process_writes_the_same_bytes(sample, monkeypatch):
+def test_making_decks_in_a_second_process_writes_the_same_bytes(sample, monkeypatch, sample_counts):
     import ankigen.build
     from ankigen.packer import Packer
 
@@ -227,7 +267,7 @@ def test_making_decks_in_a_second_process_writes_the_same_bytes(sample, monkeypa
         monkeypatch.setattr(ankigen.build, "PARALLEL_FROM_BYTES", 0)
         code, out, _ = run("build", "--out", "paired")
         assert code == 0
-        assert "paired/sample.apkg: 8 notes, 12 cards (written;" in out
+        assert f"{sample_counts.deck_line('paired/sample.apkg')} (written;" in out
         for apkg in (sample / "alone").glob("*.apkg"):
             assert apkg.read_bytes() == (sample / "paired" / apkg.name).read_bytes(), apkg.name
 
@@ -237,3 +277,32 @@ def test_making_decks_in_a_second_process_writes_the_same_bytes(sample, monkeypa
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000100")
     build_both()  # now with the memory of a previous build
     assert modes == [False, True, False, True]
+
+
+def test_table_rows_and_columns_keep_the_written_order(project, collection):
+    # Neither order is alphabetical, by key or by label, so no sort can pass for it.
+    rows = [("zeta", "Z行"), ("alpha", "A行"), ("mid", "M行")]
+    columns = [("yy", "列3"), ("bb", "列1"), ("mm", "列2")]
+    (project / "cards" / "order.yaml").write_text(
+        'id: order\ntitle: Order\ndeck: "Test::Order"\ncards:\n'
+        "  - id: t\n    kind: table\n    title: 順序\n    rows:\n"
+        + "".join(f"      - {{key: {k}, label: {v}}}\n" for k, v in rows)
+        + "    columns:\n"
+        + "".join(f"      - {{key: {k}, label: {v}}}\n" for k, v in columns)
+        + "    cells:\n"
+        + "".join(
+            f"      {r}: {{{', '.join(f'{c}: {r}-{c}' for c, _ in columns)}}}\n" for r, _ in rows
+        ),
+        encoding="utf-8",
+    )
+    assert run("build")[0] == 0
+    import_apkg(collection, project / "decks" / "order.apkg")
+
+    # New cards come up in their due order: row by row, each row column by column.
+    cards = sorted((collection.get_card(c) for c in collection.find_cards("")), key=lambda c: c.due)
+    asked = [(card.note()["Row"], card.note()["Column"]) for card in cards]
+    assert asked == [(r, c) for _, r in rows for _, c in columns]
+    grid = cards[0].note()["Grid"]
+    assert re.findall(r"<th>([^<]+)</th>", grid) == [c for _, c in columns] + [r for _, r in rows]
+    cells = re.findall(r"<td[^>]*>(?:<span class=\"label\">[^<]*</span>)?([^<]+)</td>", grid)
+    assert cells == [f"{r}-{c}" for r, _ in rows for c, _ in columns]

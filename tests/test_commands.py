@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
+import re
 import subprocess
 import sys
-import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import jsonschema
 import yaml
 
+from ankigen.kinds import KINDS
 from ankigen.notes import note_guid
 from ankigen.package import read_package
-from tests.conftest import REPO, import_apkg, run
+from tests.conftest import REPO, counted, import_apkg, run
 
 
-def test_check_validates_and_writes_nothing(sample):
-    assert run("check") == (0, "cards: 1 sections, 5 cards, no errors\n", "")
+def test_check_validates_and_writes_nothing(sample, sample_counts):
+    sections = "1 section" if sample_counts.sections == 1 else f"{sample_counts.sections} sections"
+    counts = f"{sections}, {sample_counts.cards} cards"
+    assert run("check") == (0, f"cards: {counts}, no errors\n", "")
     assert not (sample / "decks").exists()
 
 
@@ -36,17 +38,22 @@ def test_check_reports_errors_like_build(sample):
     )
 
 
-def test_list_table(sample):
+def test_list_table(sample, sample_counts):
     code, out, _ = run("list")
     assert code == 0
-    assert out.splitlines() == [
-        "section  deck          term  command  table  cloze  notes  anki cards",
-        "sample   Test::Sample  2     1        1      1      8      12",
-        "total                  2     1        1      1      8      12",
-    ]
+    header, row, total = out.splitlines()
+    kinds = [str(sample_counts.kinds.get(kind, 0)) for kind in KINDS]
+    counts = [str(sample_counts.notes), str(sample_counts.anki_cards)]
+    assert header.split() == ["section", "deck", *KINDS, "notes", "anki", "cards"]
+    assert row.split() == ["sample", "Test::Sample", *kinds, *counts]
+    assert total.split() == ["total", *kinds, *counts]
+    # Columns line up: each value starts where its heading does.
+    starts = [m.start() for m in re.finditer(r"\S+", header)][:-1]
+    assert [m.start() for m in re.finditer(r"\S+", row)] == starts
+    assert [m.start() for m in re.finditer(r"\S+", total)] == [0, *starts[2:]]
 
 
-def test_list_json(sample):
+def test_list_json(sample, sample_counts):
     code, out, _ = run("list", "--json")
     assert code == 0
     assert json.loads(out) == [
@@ -54,9 +61,9 @@ def test_list_json(sample):
             "section": "sample",
             "file": "cards/sample.yaml",
             "deck": "Test::Sample",
-            "kinds": {"term": 2, "command": 1, "table": 1, "cloze": 1},
-            "notes": 8,
-            "anki_cards": 12,
+            "kinds": {kind: sample_counts.kinds.get(kind, 0) for kind in KINDS},
+            "notes": sample_counts.notes,
+            "anki_cards": sample_counts.anki_cards,
         }
     ]
 
@@ -66,7 +73,7 @@ def test_committed_schema_is_current():
     assert code == 0
     assert json.loads(out) == json.loads(
         (REPO / "schema" / "card-file.schema.json").read_text(encoding="utf-8")
-    )
+    ), "the committed schema is stale: run 'ankigen schema > schema/card-file.schema.json'"
 
 
 def test_every_card_file_validates_against_the_schema():
@@ -88,17 +95,25 @@ def test_schema_rejects_what_the_validator_rejects():
     assert not validator.is_valid({**section, "id": "Not A Slug"})
 
 
-def test_new_scaffolds_a_section_that_builds_cleanly(project):
+def test_new_scaffolds_a_section_that_builds_cleanly(project, collection):
     code, out, _ = run("new", "kubernetes")
-    assert (code, out) == (0, "cards/kubernetes.yaml: created; edit it, then run 'ankigen build'\n")
+    assert (code, out) == (
+        0,
+        "cards/card-file.schema.json: created; editors check card files against it\n"
+        "cards/kubernetes.yaml: created; edit it, then run 'ankigen build'\n",
+    )
     code, out, err = run("build", "--strict")
     assert (code, err) == (0, "")
-    assert out.startswith("decks/kubernetes.apkg: 5 notes, 8 cards")
     kinds = [
         c["kind"]
         for c in yaml.safe_load((project / "cards" / "kubernetes.yaml").read_text())["cards"]
     ]
-    assert sorted(kinds) == ["cloze", "command", "table", "term"]
+    assert kinds == list(KINDS)  # one example of every kind (tests/test_kinds.py checks each)
+    log = import_apkg(collection, project / "decks" / "kubernetes.apkg")
+    notes, cards = collection.note_count(), collection.card_count()
+    assert len(log.new) == notes
+    counts = f"{counted(notes, 'note')}, {counted(cards, 'card')}"
+    assert out.startswith(f"decks/kubernetes.apkg: {counts} (written;")
 
 
 def test_new_never_overwrites(sample):
@@ -115,7 +130,7 @@ def test_new_rejects_a_bad_id(project):
     )
 
 
-def test_combined_deck_holds_every_section_as_a_subdeck(sample, collection):
+def test_combined_deck_holds_every_section_as_a_subdeck(sample, collection, sample_counts):
     (sample / "cards" / "more.yaml").write_text(
         'id: more\ntitle: More\ndeck: "Test::More"\ncards:\n'
         "  - {id: m1, kind: term, term: a, meaning: b}\n",
@@ -123,16 +138,17 @@ def test_combined_deck_holds_every_section_as_a_subdeck(sample, collection):
     )
     run("build")
     code, out, _ = run("build", "--combined")
+    notes, cards = sample_counts.notes + 1, sample_counts.anki_cards + 1  # and more.yaml's
     assert (code, out) == (
         0,
-        "decks/combined.apkg: 9 notes, 13 cards "
-        "(written; 0 added, 0 changed, 9 unchanged, 0 removed)\n",
+        f"decks/combined.apkg: {counted(notes, 'note')}, {counted(cards, 'card')} "
+        f"(written; 0 added, 0 changed, {notes} unchanged, 0 removed)\n",
     )
     combined = read_package((sample / "decks" / "combined.apkg").read_bytes())
     assert combined.decks == ["Test::More", "Test::Sample"]
 
     log = import_apkg(collection, sample / "decks" / "combined.apkg")
-    assert len(log.new) == 9
+    assert len(log.new) == notes
     names = {d.name for d in collection.decks.all_names_and_ids()}
     assert {"Test", "Test::More", "Test::Sample"} <= names
     # The same notes as the section decks: importing one after the other adds nothing.
@@ -142,43 +158,47 @@ def test_combined_deck_holds_every_section_as_a_subdeck(sample, collection):
     assert run("build", "--check")[0] == 0  # combined.apkg is ours, not a stale leftover
 
 
-def test_watch_rebuilds_on_change_and_stops_cleanly_on_ctrl_c(sample):
-    watcher = subprocess.Popen(
-        [sys.executable, "-m", "ankigen", "build", "--watch"],
-        cwd=sample,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert "8 added" in watcher.stdout.readline()
-        card_file = sample / "cards" / "sample.yaml"
-        text = card_file.read_text(encoding="utf-8")
-        card_file.write_text(
-            text.replace("仮想マシン上で動作するOS", "VMの中のOS"), encoding="utf-8"
-        )
-        assert "1 changed" in watcher.stdout.readline()
-        card_file.write_text(text.replace("meaning:", "meanin:", 1), encoding="utf-8")
-        time.sleep(1.5)  # the watcher reports the error and keeps going
-        watcher.send_signal(signal.SIGINT)
-        out, err = watcher.communicate(timeout=10)
-    finally:
-        if watcher.poll() is None:
-            watcher.kill()
-            watcher.communicate()
-    assert watcher.returncode == 0
-    assert out == ""
-    assert "unknown key 'meanin' (did you mean 'meaning'?)" in err
+def test_watch_rebuilds_on_change_and_stops_cleanly_on_ctrl_c(sample, monkeypatch, sample_counts):
+    import ankigen.watch
+
+    card_file = sample / "cards" / "sample.yaml"
+    text = card_file.read_text(encoding="utf-8")
+    # What happens while the watcher sleeps, one step per wait; then Ctrl-C. In-process and
+    # without signals, so the test runs the same in a background job (where SIGINT is
+    # ignored) and on Windows, and cannot hang.
+    # A clock of its own: each wait moves it on, and a step happens when its time comes.
+    steps = [
+        (1.0, lambda: card_file.write_text(text.replace("仮想マシン上で動作するOS", "VMの中のOS"))),
+        (3.0, lambda: card_file.write_text(text.replace("meaning:", "meanin:", 1))),
+        (5.0, lambda: None),  # nothing changed: nothing is built
+    ]
+    clock = [0.0]
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+        if clock[0] > 7.0:
+            raise KeyboardInterrupt  # what Ctrl-C raises in the waiting loop
+        while steps and steps[0][0] <= clock[0]:
+            steps.pop(0)[1]()
+
+    fake_time = SimpleNamespace(sleep=sleep, monotonic=lambda: clock[0])
+    monkeypatch.setattr(ankigen.watch, "time", fake_time)
+    code, out, err = run("build", "--watch")
+
+    assert code == 0
+    first, second = out.splitlines()
+    assert f"(written; {sample_counts.notes} added, " in first
+    assert "(written; 0 added, 1 changed, " in second
+    assert "cards/sample.yaml:10:5: card 's-hypervisor' (term): unknown key 'meanin'" in err
+    assert err.count("watching cards for changes (Ctrl-C to stop)\n") == 3
     assert err.endswith("stopped\n")
-    assert "Traceback" not in err
 
 
-def test_console_script_end_to_end(sample):
+def test_console_script_end_to_end(sample, sample_counts):
     script = Path(sys.executable).parent / "ankigen"
     result = subprocess.run([str(script), "build"], capture_output=True, text=True, check=False)
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout.startswith("decks/sample.apkg: 8 notes, 12 cards")
+    assert result.stdout.startswith(sample_counts.deck_line("decks/sample.apkg") + " (written;")
 
 
 def test_progress_is_reported_per_card_file(sample):
@@ -199,3 +219,66 @@ def test_output_is_plain_text_when_not_a_terminal(sample, monkeypatch):
     code, out, err = run("build")
     assert code == 0
     assert "\x1b" not in out + err
+
+
+def _schema_line(card_file: Path) -> Path:
+    first = card_file.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema=")
+    return card_file.parent / first.split("$schema=", 1)[1]
+
+
+def test_new_in_an_empty_folder_makes_a_deck_anki_renders_and_a_schema_beside_it(
+    tmp_path, monkeypatch, collection
+):
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    assert run("new", "demo")[0] == 0
+    code, out, err = run("build", "--strict")
+    assert (code, err) == (0, "")
+    assert out.startswith("decks/demo.apkg: ")
+
+    # The schema the file names exists, is the current one, and accepts the file.
+    card_file = folder / "cards" / "demo.yaml"
+    schema_path = _schema_line(card_file)
+    assert schema_path == folder / "cards" / "card-file.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    assert schema_path.read_text(encoding="utf-8") == run("schema")[1]
+    data = yaml.safe_load(card_file.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert sorted({c["kind"] for c in data["cards"]}) == sorted(KINDS)
+
+    # Neutral examples: nothing left from this repository's own subject.
+    text = card_file.read_text(encoding="utf-8").lower()
+    assert not any(w in text for w in ["vagrant", "docker", "hypervisor", "ハイパーバイザ"])
+
+    log = import_apkg(collection, folder / "decks" / "demo.apkg")
+    made = int(re.match(r"decks/demo\.apkg: (\d+) notes", out)[1])
+    assert made == len(KINDS) + 3  # a table example has 4 cells
+    assert (len(log.new), len(log.conflicting)) == (made, 0)
+    for card_id in collection.find_cards(""):
+        rendered = collection.get_card(card_id).render_output()
+        assert rendered.question_text.strip() and rendered.answer_text.strip()
+        assert "blank" not in rendered.question_text.lower()
+
+
+def test_new_in_a_clone_points_at_the_committed_schema(project):
+    (project / "schema").mkdir()
+    (project / "schema" / "card-file.schema.json").write_text("{}", encoding="utf-8")
+    assert run("new", "demo")[1] == "cards/demo.yaml: created; edit it, then run 'ankigen build'\n"
+    assert (
+        _schema_line(project / "cards" / "demo.yaml").resolve()
+        == (project / "schema" / "card-file.schema.json").resolve()
+    )
+    assert not (project / "cards" / "card-file.schema.json").exists()
+
+
+def test_new_leaves_an_existing_schema_alone(project):
+    (project / "cards" / "card-file.schema.json").write_text("{}", encoding="utf-8")
+    assert run("new", "demo")[1] == "cards/demo.yaml: created; edit it, then run 'ankigen build'\n"
+    assert (project / "cards" / "card-file.schema.json").read_text(encoding="utf-8") == "{}"
+
+
+def test_schema_output_writes_the_file(project):
+    assert run("schema", "-o", "my.schema.json") == (0, "my.schema.json: written\n", "")
+    assert (project / "my.schema.json").read_text(encoding="utf-8") == run("schema")[1]

@@ -283,7 +283,10 @@ def test_reordering_cards_makes_check_and_build_agree(project: Path) -> None:
     path.write_text(head + two + one, encoding="utf-8")
 
     code, out, _ = run("build", "--check")
-    assert (code, out) == (1, "decks/net.apkg: stale (cards changed since it was built)\n")
+    assert (code, out) == (
+        1,
+        "decks/net.apkg: stale (cards changed since it was built); run 'ankigen build'\n",
+    )
     assert "(written;" in run("build")[1]
     assert run("build", "--check")[0] == 0
 
@@ -301,6 +304,7 @@ def test_preview_with_no_usable_temp_folder(sample: Path, monkeypatch: pytest.Mo
 
 
 def test_a_note_with_a_field_separator_is_a_bug_caught_before_writing() -> None:
+    from ankigen.cards import DeckHeader
     from ankigen.kinds import KINDS
     from ankigen.notes import Note
     from ankigen.package import IdAllocator, Memory, build_package
@@ -314,10 +318,13 @@ def test_a_note_with_a_field_separator_is_a_bug_caught_before_writing() -> None:
     for note in bad:
         memory = Memory()
         with pytest.raises(RuntimeError, match="bug: note"):
-            build_package([("D", [note])], memory, 1, IdAllocator(memory, 1))
+            build_package([(DeckHeader("D", ""), [note])], memory, 1, IdAllocator(memory, 1))
     memory = Memory()
     build_package(
-        [("D", [Note("g3", note_type, fields, (), ())])], memory, 1, IdAllocator(memory, 1)
+        [(DeckHeader("D", ""), [Note("g3", note_type, fields, (), ())])],
+        memory,
+        1,
+        IdAllocator(memory, 1),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from anki.collection import Collection
 
 from ankigen.package import read_package
@@ -107,4 +108,49 @@ def test_an_oversized_image_is_refused(project):
     assert err == (
         "cards/pics.yaml:19:12: card 'p-quiz' (term): 'image': 'images/photo.png' "
         "is too large (3,145,728 bytes; the limit is 2,097,152)\n"
+    )
+
+
+_NS = 'xmlns="http://www.w3.org/2000/svg"'
+REFUSED_SVGS = {
+    "style-import": f'<svg {_NS}><style>@import "https://example.com/x.css";</style></svg>',
+    "style-url": f"<svg {_NS}><style>rect {{fill: url(https://example.com/x)}}</style></svg>",
+    "foreign-object": f"<svg {_NS}><foreignObject><p>hi</p></foreignObject></svg>",
+    # Not XML at all, so no element or attribute of it can be looked at.
+    "not-well-formed": f"<svg {_NS}><script>alert(1)</script>",
+    "not-svg": "<note>hello</note>",
+}
+
+
+def _one_image_card(project: Path, svg: str) -> None:
+    (project / "cards" / "x.svg").write_text(svg, encoding="utf-8")
+    (project / "cards" / "pics.yaml").write_text(
+        'id: pics\ntitle: Pics\ndeck: "Test::Pics"\ncards:\n'
+        "  - {id: p, kind: term, term: a, meaning: b, image: x.svg}\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize("case", REFUSED_SVGS)
+def test_svg_that_could_load_or_run_something_is_refused(project, case):
+    _one_image_card(project, REFUSED_SVGS[case])
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    prefix = "cards/pics.yaml:5:53: card 'p' (term): 'image': 'x.svg' is "
+    if case.startswith("not-"):
+        assert err.startswith(prefix), err
+    else:
+        assert err.startswith(prefix + "an SVG"), err
+    assert err.count("\n") == 1
+    assert not (project / "decks").exists()
+
+
+def test_svg_with_local_references_is_accepted(project):
+    _one_image_card(
+        project,
+        f'<svg {_NS}><defs><linearGradient id="g"/></defs><rect fill="url(#g)"/></svg>',
+    )
+    assert run("build")[:2] == (
+        0,
+        "decks/pics.apkg: 1 note, 1 card (written; 1 added, 0 changed, 0 unchanged, 0 removed)\n",
     )

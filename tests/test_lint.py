@@ -31,8 +31,9 @@ def test_en_dash_in_a_command_is_a_warning_and_the_deck_is_still_built(project):
     assert err == (
         "cards/lint.yaml:7:14: card 'l1' (command): 'command': command "
         "'docker run –name web nginx' contains an en dash (–); options take '-' or '--' [warning]\n"
+        "1 warning\n"
     )
-    assert out.startswith("decks/lint.apkg: 1 notes")
+    assert out.startswith("decks/lint.apkg: 1 note, 2 cards (written;")
 
 
 def test_strict_makes_warnings_errors_and_writes_nothing(project):
@@ -58,6 +59,7 @@ def test_full_width_space_and_em_dash_in_inline_code(project):
         "'docker\u3000ps' contains a full-width space; use an ASCII space [warning]",
         "cards/lint.yaml:8:14: card 'l1' (command): 'meaning': command "
         "'docker ps —all' contains an em dash (—); options take '-' or '--' [warning]",
+        "2 warnings",
     ]
 
 
@@ -67,4 +69,71 @@ def test_text_that_looks_like_html_is_a_warning_but_placeholders_are_not(project
     assert err == (
         "cards/lint.yaml:8:14: card 'l1' (command): 'meaning': looks like HTML; "
         "card text is plain text and is shown as written [warning]\n"
+        "1 warning\n"
     )
+
+
+def test_html_check_says_what_the_tag_pattern_says():
+    """`looks_like_html` is `</?name\\b[^>]*>` without the rescans: the same answer on every
+    short string of the characters that matter."""
+    import itertools
+    import re
+
+    from ankigen.lint import _TAG_START, looks_like_html
+
+    tag = re.compile(_TAG_START.pattern + r"[^>]*>", re.IGNORECASE)
+    alphabet = "<</bBr> x"
+    for length in range(7):
+        for chars in itertools.product(alphabet, repeat=length):
+            text = "".join(chars)
+            assert looks_like_html(text) == bool(tag.search(text)), text
+
+
+def test_html_check_is_linear_on_text_full_of_tag_starts(project):
+    # No clock here: 2 MB of '<b' took a pattern that rescans the rest of the text from
+    # every '<b' (`[^>]*>`) about half an hour, and takes this check milliseconds, so a
+    # quadratic check shows as a suite that never finishes rather than a test that passes.
+    many = "<b" * 1_000_000
+    _write(project, "docker ps", meaning=f'"{many}"')
+    assert run("check")[2] == ""
+    _write(project, "docker ps", meaning=f'"{many}>"')
+    assert "looks like HTML" in run("check")[2]
+
+
+def test_summaries_count_warnings_and_say_one_in_the_singular(project):
+    _write(project, "docker run –name web nginx")
+    assert run("check") == (
+        0,
+        "cards: 1 section, 1 card, no errors, 1 warning\n",
+        "cards/lint.yaml:7:14: card 'l1' (command): 'command': command "
+        "'docker run –name web nginx' contains an en dash (–); options take '-' or '--' "
+        "[warning]\n",
+    )
+    run("build")
+    code, out, _ = run("build", "--check")
+    assert (code, out) == (0, "1 deck up to date, 1 warning\n")
+
+    second = CARD.replace("lint", "two").replace("Lint", "Two").replace("l1", "t1")
+    (project / "cards" / "two.yaml").write_text(
+        second.format(command="ls", meaning="list"), encoding="utf-8"
+    )
+    code, out, err = run("check")
+    assert (code, out) == (0, "cards: 2 sections, 2 cards, no errors, 1 warning\n")
+    run("build")
+    assert run("build", "--check")[1] == "2 decks up to date, 1 warning\n"
+
+
+def test_a_comment_after_plain_text_is_a_warning(project):
+    (project / "cards" / "c.yaml").write_text(
+        'id: c\ntitle: C\ndeck: "Test::C"\ncards:\n'
+        "  - id: c1\n    kind: term\n    term: NAT # ネットワーク\n    meaning: '# kept'\n"
+        "    reverse: true  # a comment after a yes/no value is fine\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("check")
+    assert code == 0
+    assert err == (
+        "cards/c.yaml:7:11: text 'NAT' is followed by '# ネットワーク', which YAML reads as a "
+        "comment and drops; quote the whole value to keep it [warning]\n"
+    )
+    assert run("check", "--strict")[0] == 1

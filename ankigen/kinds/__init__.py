@@ -1,14 +1,17 @@
 """The registry of card kinds: the one place that says what a card may be.
 
-Each kind names its own keys (checked by `ankigen.validate`), the note type its notes use,
-and the generator that turns a checked card into notes. Adding a kind means adding a
-module here and one line to `KINDS`.
+A kind is one module here, whose `KIND` names its keys (checked by `ankigen.validate`,
+with any value types of its own), the note type its notes use, the generator that turns
+a checked card into notes, and its example for `ankigen new`. Adding a kind means that
+module, its name in `MODULES`, and its note type's pin in tests/note_types.json (see
+CONTRIBUTING.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from ankigen.cards import Card
@@ -27,18 +30,26 @@ class Kind:
     generate: Callable[[Card, History], list[Note]]
     # One card of this kind as YAML, for `ankigen new`; {section} is the new section's id.
     example: str
+    # The Anki cards one such card makes, in words, for README's table of kinds.
+    asks: str
     # Checks across keys once each key is valid (a table's cells against its rows and
     # columns); returns the values to keep, or None after reporting what is wrong.
     finish: Callable[[dict[str, Any], Context], dict[str, Any] | None] | None = None
     # Note types this kind used before: a note still on one is moved by the learner, once
     # (Anki never changes a note's type on import).
     retired: tuple[NoteType, ...] = ()
+    # Keys whose whole text is a command (not prose): the lint checks it as it checks
+    # `inline code`, for characters a learner cannot type back (`ankigen.lint`).
+    code_keys: tuple[str, ...] = ()
+
+
+# In this order `ankigen list` shows their columns and `ankigen new` writes their examples.
+MODULES = ("term", "command", "table", "cloze", "gaps")
 
 
 def _registry() -> dict[str, Kind]:
-    from ankigen.kinds import cloze, command, table, term
-
-    return {kind.name: kind for kind in (term.KIND, command.KIND, table.KIND, cloze.KIND)}
+    kinds: list[Kind] = [import_module(f"{__name__}.{name}").KIND for name in MODULES]
+    return {kind.name: kind for kind in kinds}
 
 
 KINDS: dict[str, Kind] = _registry()

@@ -57,12 +57,14 @@ def generate(card: Card, history: slots.History) -> list[Note]:
 
 
 EXAMPLE = """\
-  - id: {section}-container-merits
+  # cloze: a list asked one item at a time.
+  - id: {section}-primary-colours
     kind: cloze
-    prompt: コンテナ型のメリット
+    prompt: The primary colours of light
     items:
-      - 軽量で起動が速い
-      - 環境を配布しやすい
+      - red
+      - green
+      - blue
 """
 
 KIND = Kind(
@@ -72,4 +74,5 @@ KIND = Kind(
     generate=generate,
     example=EXAMPLE,
     retired=RETIRED,
+    asks="one per item",
 )

@@ -90,12 +90,18 @@ def generate(card: Card, _history: History) -> list[Note]:
 
 
 EXAMPLE = """\
-  - id: {section}-vagrant-init
+  # command: asked both ways; the learner types the command in.
+  - id: {section}-git-log
     kind: command
-    command: vagrant init <box名>
-    meaning: Vagrantfile を作成する
-    type: vagrant init  # what the learner types; placeholders can't be typed
-    note: 答えの側に表示される補足
+    command: git log --oneline -n <count>
+    meaning: show the last commits, one line each
+    # What the learner types for the meaning: nobody types a placeholder.
+    type: git log --oneline
+    note: |-
+      A note is shown on the answer side. A fenced block is highlighted:
+      ```sh
+      git log --oneline -n 3
+      ```
 """
 
 KIND = Kind(
@@ -111,4 +117,6 @@ KIND = Kind(
     example=EXAMPLE,
     finish=finish,
     retired=RETIRED,
+    asks="Command → Meaning; Meaning → Command (typed)",
+    code_keys=("command",),
 )

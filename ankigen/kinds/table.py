@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ankigen import notes
 from ankigen.cards import Card
+from ankigen.errors import Loc, Where
 from ankigen.kinds import Kind
-from ankigen.load import Mapping
+from ankigen.load import Mapping, Sequence
 from ankigen.markup import text_html
 from ankigen.notes import Note, NoteType, Template
-from ankigen.schema import Context, Header, Headers, TableCells, Text, describe
+from ankigen.schema import (
+    Context,
+    Field,
+    Slug,
+    Text,
+    check_mapping,
+    describe,
+    mapping_schema,
+)
 from ankigen.slots import History
 
 NOTE_TYPE = NoteType(
@@ -21,7 +31,10 @@ NOTE_TYPE = NoteType(
     templates=(
         Template(
             "Cell",
-            '<div class="context">{{Table}}</div><div class="prompt">{{Row}} × {{Column}}</div>'
+            # Row and column on two lines of their own: a separator such as "×" could be
+            # read as a value. Each may carry the table's name for its axis.
+            '<div class="context">{{Table}}</div><div class="prompt axes">'
+            '<div class="row">{{Row}}</div><div class="column">{{Column}}</div></div>'
             + notes.HINT
             + notes.FRONT_IMAGE,
             '{{FrontSide}}<hr id="answer"><div class="answer">{{Value}}</div>'
@@ -45,6 +58,55 @@ RETIRED = (
 # cells (an 80 x 80 table made a 98 MB deck). 200 cells, e.g. 20 rows x 10 columns, is
 # also more cards than one table should teach; a bigger table is better split.
 MAX_CELLS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    key: str
+    label: str
+    loc: Loc
+
+
+class Headers(Field):
+    """Table rows or columns: a list of {key, label} with unique keys."""
+
+    def json_schema(self) -> dict[str, Any]:
+        fields: dict[str, Field] = {"key": Slug(), "label": Text()}
+        return {"type": "array", "minItems": 1, "items": mapping_schema(fields)}
+
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> list[Header] | None:
+        if not isinstance(value, Sequence) or not value:
+            ctx.error(loc, key, f"expected a list of {{key, label}}, got {describe(value)}")
+            return None
+        headers: list[Header] = []
+        ok = True
+        for i, (item, item_loc) in enumerate(zip(value, value.item_locs, strict=True)):
+            where = f"{key}[{i + 1}]"
+            sub = Context(ctx.problems, f"{ctx.prefix}'{where}': ")
+            checked = check_mapping(item, item_loc, {"key": Slug(), "label": Text()}, sub)
+            if checked is None:
+                ok = False
+                continue
+            if any(h.key == checked["key"] for h in headers):
+                ctx.error(item.value_locs["key"], where, f"duplicate key '{checked['key']}'")
+                ok = False
+                continue
+            headers.append(Header(checked["key"], checked["label"], item_loc))
+        return headers if ok else None
+
+
+class TableCells(Field):
+    """row key -> column key -> text. The table kind checks the shape against its headers."""
+
+    def json_schema(self) -> dict[str, Any]:
+        row = {"type": "object", "additionalProperties": Text().json_schema()}
+        return {"type": "object", "additionalProperties": row}
+
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Any:
+        if not isinstance(value, Mapping):
+            ctx.error(loc, key, f"expected a mapping of rows, got {describe(value)}")
+            return None
+        return value
 
 
 def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
@@ -107,6 +169,10 @@ def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
     return {**values, "cells": grid}
 
 
+def _axis(name: str | None) -> str:
+    return f'<span class="axis">{text_html(name)}</span> ' if name else ""
+
+
 def generate(card: Card, _history: History) -> list[Note]:
     rows: list[Header] = card["rows"]
     columns: list[Header] = card["columns"]
@@ -118,17 +184,29 @@ def generate(card: Card, _history: History) -> list[Note]:
     title = text_html(card["title"])
 
     def grid(asked: tuple[str, str]) -> str:
+        # Two views of the same cells; card.css shows the one that fits the screen. On a
+        # phone, the asked row comes first as a list (column label over value) so the
+        # asked cell is on screen, and the whole table follows, one block per row. Each
+        # cell carries its column label, shown only when the table is folded.
+        asked_row = ""
         body = []
         for row, row_label in zip(rows, row_labels, strict=True):
-            cells = "".join(
-                f'<td class="asked">{values[row.key, c.key]}</td>'
-                if (row.key, c.key) == asked
-                else f"<td>{values[row.key, c.key]}</td>"
-                for c in columns
-            )
-            body.append(f"<tr><th>{row_label}</th>{cells}</tr>")
+            cells = []
+            items = []
+            for column, column_label in zip(columns, column_labels, strict=True):
+                mark = ' class="asked"' if (row.key, column.key) == asked else ""
+                value = values[row.key, column.key]
+                cells.append(f'<td{mark}><span class="label">{column_label}</span>{value}</td>')
+                items.append(f"<div{mark}><dt>{column_label}</dt><dd>{value}</dd></div>")
+            body.append(f"<tr><th>{row_label}</th>{''.join(cells)}</tr>")
+            if row.key == asked[0]:
+                asked_row = (
+                    f'<div class="row-list"><div class="row-label">{row_label}</div>'
+                    f"<dl>{''.join(items)}</dl></div>"
+                )
         return (
-            f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"{asked_row}<table><thead><tr><th></th>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
         )
 
     cell_notes = []
@@ -137,8 +215,8 @@ def generate(card: Card, _history: History) -> list[Note]:
             asked = (row.key, column.key)
             fields = {
                 "Table": title,
-                "Row": row_label,
-                "Column": column_label,
+                "Row": _axis(card["row_name"]) + row_label,
+                "Column": _axis(card["column_name"]) + column_label,
                 "Value": values[asked],
                 "Grid": grid(asked),
             }
@@ -147,25 +225,36 @@ def generate(card: Card, _history: History) -> list[Note]:
 
 
 EXAMPLE = """\
-  - id: {section}-network-modes
+  # table: one card per cell; keep the keys when you rename a label.
+  - id: {section}-states-of-water
     kind: table
-    title: ネットワークモードと通信可否
+    title: Water at sea level
     rows:
-      - {{key: nat, label: NAT}}
-      - {{key: bridged, label: ブリッジアダプター}}
+      - {{key: ice, label: Ice}}
+      - {{key: steam, label: Steam}}
     columns:
-      - {{key: host-to-guest, label: ホストOS → ゲストOS}}
+      - {{key: state, label: State}}
+      - {{key: temperature, label: Temperature}}
     cells:
-      nat: {{host-to-guest: ポートフォワーディング設定時のみ}}
-      bridged: {{host-to-guest: "○"}}
+      ice: {{state: solid, temperature: below 0 °C}}
+      steam: {{state: gas, temperature: above 100 °C}}
 """
 
 KIND = Kind(
     name="table",
-    fields={"title": Text(), "rows": Headers(), "columns": Headers(), "cells": TableCells()},
+    fields={
+        "title": Text(),
+        # What the rows and the columns are (e.g. "mode", "direction"), shown on the question.
+        "row_name": Text(required=False),
+        "column_name": Text(required=False),
+        "rows": Headers(),
+        "columns": Headers(),
+        "cells": TableCells(),
+    },
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    asks="one per cell",
     finish=finish,
     retired=RETIRED,
 )

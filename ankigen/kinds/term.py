@@ -55,10 +55,11 @@ def generate(card: Card, _history: History) -> list[Note]:
 
 
 EXAMPLE = """\
-  - id: {section}-hypervisor
+  # term: a term and its meaning.
+  - id: {section}-photosynthesis
     kind: term
-    term: ハイパーバイザ
-    meaning: 仮想マシンを作成・実行するソフトウェア
+    term: photosynthesis
+    meaning: how plants make **sugar** from light, water and carbon dioxide
     reverse: true  # also ask meaning -> term
 """
 
@@ -69,4 +70,5 @@ KIND = Kind(
     generate=generate,
     example=EXAMPLE,
     retired=RETIRED,
+    asks="Term → Meaning; Meaning → Term (only if `reverse`)",
 )

@@ -1,0 +1,105 @@
+"""A sentence or a command with gaps: one note, one cloze deletion (and card) per gap.
+
+A gap is written `{{like this}}`; `\\{{` is a literal `{{` (Go templates in a command).
+Gaps keep their cloze numbers for life by their text, like a cloze list's items
+(slots.py): editing, adding or removing one gap never moves another gap's history.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ankigen import notes, slots
+from ankigen.cards import Card
+from ankigen.kinds import Kind
+from ankigen.kinds.cloze import deletion
+from ankigen.markup import code_html, text_html
+from ankigen.notes import Note, NoteType, Template
+from ankigen.schema import Context, Flag, Text
+
+NOTE_TYPE = NoteType(
+    # Published: this id and the field and template names must never change (see NoteType).
+    id=1408803191,
+    name="ankigen Gaps",
+    fields=("Text", "Hint", "Note", *notes.IMAGE_FIELDS),
+    templates=(
+        Template(
+            "Gap",
+            "{{cloze:Text}}" + notes.HINT + notes.FRONT_IMAGE,
+            "{{cloze:Text}}" + notes.FRONT_IMAGE + notes.BACK_IMAGE + notes.NOTE_BLOCK,
+        ),
+    ),
+    cloze=True,
+)
+
+# Text, then a gap or an escaped brace pair or the end.
+_PIECE = re.compile(r"\\\{\{|\{\{(.*?)\}\}|\{\{", re.S)
+
+
+def split(text: str) -> list[tuple[str, bool]] | str:
+    """The text as (piece, is_gap) pairs, or why it cannot be read."""
+    pieces: list[tuple[str, bool]] = []
+    plain = []
+    at = 0
+    for match in _PIECE.finditer(text):
+        plain.append(text[at : match.start()])
+        at = match.end()
+        if match[0] == "\\{{":
+            plain.append("{{")
+        elif match[1] is None:
+            return f"a gap opened with '{{{{' at character {match.start() + 1} is never closed"
+        elif not match[1].strip():
+            return f"the gap at character {match.start() + 1} is empty"
+        else:
+            pieces.append(("".join(plain), False))
+            pieces.append((match[1], True))
+            plain = []
+    plain.append(text[at:])
+    pieces.append(("".join(plain), False))
+    if not any(gap for _, gap in pieces):
+        return "has no gap: mark each gap as {{gap}} (write \\{{ for a literal {{)"
+    return [(piece, gap) for piece, gap in pieces if piece or gap]
+
+
+def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
+    pieces = split(values["text"])
+    if isinstance(pieces, str):
+        ctx.error(ctx.locs.get("text", ctx.loc), "text", pieces)
+        return None
+    return {**values, "text": pieces}
+
+
+def generate(card: Card, history: slots.History) -> list[Note]:
+    guid = notes.note_guid(card.id)
+    pieces: list[tuple[str, bool]] = card["text"]
+    numbers, record = slots.assign([p for p, gap in pieces if gap], history.get(guid))
+    as_html = code_html if card["code"] else text_html
+    numbered = iter(numbers)
+    body = "".join(
+        deletion(next(numbered), as_html(piece)) if gap else as_html(piece) for piece, gap in pieces
+    )
+    text = f'<div class="{"command" if card["code"] else "sentence"}">{body}</div>'
+    if card["prompt"]:
+        text = f'<div class="prompt">{text_html(card["prompt"])}</div>{text}'
+    return [notes.note_of(card, NOTE_TYPE, {"Text": text}, data=record)]
+
+
+EXAMPLE = """\
+  - id: {section}-git-commit
+    kind: gaps
+    prompt: Commit every tracked change with a message
+    text: git commit {{{{-a}}}} {{{{-m}}}} "fix typo"
+    code: true  # shown as a command, exactly as typed
+"""
+
+KIND = Kind(
+    name="gaps",
+    fields={"text": Text(), "prompt": Text(required=False), "code": Flag(default=False)},
+    note_type=NOTE_TYPE,
+    generate=generate,
+    example=EXAMPLE,
+    asks="one per gap",
+    finish=finish,
+    code_keys=(),
+)

@@ -1,0 +1,101 @@
+"""`ankigen preview` finds Anki's MathJax where a learner's machine has it, or says it did not.
+
+These tests only check where the files are looked for and that the page says which it
+used; test_browser.py runs the real MathJax from the aqt wheel over the page.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run
+
+CONFIG = "window.MathJax = {startup: {typeset: false}};"
+SCRIPT = "/* MathJax */"
+
+
+def _web_js(root: Path) -> Path:
+    """Anki's web files as the aqt wheel lays them out, under `root`."""
+    js = root / "_aqt" / "data" / "web" / "js"
+    (js / "vendor" / "mathjax").mkdir(parents=True)
+    (js / "mathjax.js").write_text(CONFIG, encoding="utf-8")
+    (js / "vendor" / "mathjax" / "tex-chtml-full.js").write_text(SCRIPT, encoding="utf-8")
+    return js
+
+
+def _preview(*args: str) -> tuple[int, str, str]:
+    return run("preview", "-o", "preview.html", *args)
+
+
+def _header(project: Path) -> str:
+    page = (project / "preview.html").read_text(encoding="utf-8")
+    return page[page.index("<header>") : page.index("</header>")]
+
+
+def test_without_anki_mathjax_the_page_says_so(sample, monkeypatch):
+    monkeypatch.setattr("ankigen.mathjax._installed_web_js", lambda: None)
+    assert _preview()[0] == 0
+    assert (
+        "Anki's MathJax was not found: text that Anki would typeset as math is shown as plain "
+        "text here. Install aqt, or pass --mathjax with the aqt wheel "
+        "(pip download --no-deps aqt)."
+    ) in _header(sample)
+    assert "data:text/javascript" not in (sample / "preview.html").read_text(encoding="utf-8")
+
+
+def test_an_installed_aqt_is_found_without_importing_it(sample, tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    js = _web_js(site)
+    monkeypatch.syspath_prepend(str(site))
+    assert _preview()[0] == 0
+    assert f"MathJax: Anki's, from {js}." in _header(sample)
+
+
+@pytest.mark.parametrize("where", ["root", "_aqt", "js", "vendor"])
+def test_mathjax_option_takes_a_folder(sample, tmp_path, where):
+    js = _web_js(tmp_path / "aqt")
+    folder = {
+        "root": tmp_path / "aqt",
+        "_aqt": tmp_path / "aqt" / "_aqt",
+        "js": js,
+        "vendor": js / "vendor" / "mathjax",
+    }[where]
+    assert _preview("--mathjax", str(folder)) == (
+        0,
+        "preview.html: written; open it in a browser (add #night for night mode)\n",
+        "",
+    )
+    assert f"MathJax: Anki's, from {folder}." in _header(sample)
+    page = (sample / "preview.html").read_text(encoding="utf-8")
+    assert page.count('<script src="data:text/javascript;base64,') == 3  # config, MathJax, typeset
+
+
+def test_mathjax_option_takes_the_aqt_wheel(sample, tmp_path):
+    js = _web_js(tmp_path / "files")
+    wheel = tmp_path / "aqt-26.9.3-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        for path in js.rglob("*.js"):
+            z.write(path, path.relative_to(tmp_path / "files").as_posix())
+    assert _preview("--mathjax", str(wheel))[0] == 0
+    assert f"MathJax: Anki's, from {wheel}." in _header(sample)
+
+
+def test_mathjax_option_refuses_what_holds_no_mathjax(sample, tmp_path):
+    other = tmp_path / "other.whl"
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("other/__init__.py", "")
+    assert _preview("--mathjax", str(other)) == (
+        2,
+        "",
+        f"{other}: not an aqt wheel with Anki's MathJax (no _aqt/data/web/js/mathjax.js)\n",
+    )
+    assert _preview("--mathjax", str(tmp_path)) == (
+        2,
+        "",
+        f"{tmp_path}: no Anki MathJax here; pass the aqt wheel (pip download --no-deps aqt) "
+        "or a folder holding _aqt/data/web/js\n",
+    )
+    assert not (sample / "preview.html").exists()
