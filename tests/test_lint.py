@@ -29,7 +29,7 @@ def test_en_dash_in_a_command_is_a_warning_and_the_deck_is_still_built(project):
     code, out, err = run("build")
     assert code == 0
     assert err == (
-        "cards/lint.yaml:7:14: card 'l1' (command): 'command': command "
+        "cards/lint.yaml:7:14: AG201 card 'l1' (command): 'command': command "
         "'docker run –name web nginx' contains an en dash (–); options take '-' or '--' [warning]\n"
         "1 warning\n"
     )
@@ -41,24 +41,24 @@ def test_strict_makes_warnings_errors_and_writes_nothing(project):
     code, out, err = run("build", "--strict")
     assert (code, out) == (1, "")
     assert err.splitlines() == [
-        "cards/lint.yaml:7:14: card 'l1' (command): 'command': command "
+        "cards/lint.yaml:7:14: AG201 card 'l1' (command): 'command': command "
         "'docker ps –filter “status=exited”' contains an en dash (–); options take '-' or '--'",
-        "cards/lint.yaml:7:14: card 'l1' (command): 'command': command "
+        "cards/lint.yaml:7:14: AG201 card 'l1' (command): 'command': command "
         "'docker ps –filter “status=exited”' contains a curly quote (“); use a straight quote (\")",
-        "cards/lint.yaml:7:14: card 'l1' (command): 'command': command "
+        "cards/lint.yaml:7:14: AG201 card 'l1' (command): 'command': command "
         "'docker ps –filter “status=exited”' contains a curly quote (”); use a straight quote (\")",
     ]
     assert not (project / "decks").exists()
 
 
 def test_full_width_space_and_em_dash_in_inline_code(project):
-    _write(project, "docker\u3000ps", meaning='"`docker ps —all` と同じ"')
+    _write(project, "docker\u3000ps", meaning='"`ps —all` と同じ"')
     _, _, err = run("build")
     assert err.splitlines() == [
-        "cards/lint.yaml:7:14: card 'l1' (command): 'command': command "
+        "cards/lint.yaml:7:14: AG201 card 'l1' (command): 'command': command "
         "'docker\u3000ps' contains a full-width space; use an ASCII space [warning]",
-        "cards/lint.yaml:8:14: card 'l1' (command): 'meaning': command "
-        "'docker ps —all' contains an em dash (—); options take '-' or '--' [warning]",
+        "cards/lint.yaml:8:14: AG201 card 'l1' (command): 'meaning': command "
+        "'ps —all' contains an em dash (—); options take '-' or '--' [warning]",
         "2 warnings",
     ]
 
@@ -67,7 +67,7 @@ def test_text_that_looks_like_html_is_a_warning_but_placeholders_are_not(project
     _write(project, "vagrant init <box>", meaning="Vagrantfile を<b>作る</b>")
     _, _, err = run("build")
     assert err == (
-        "cards/lint.yaml:8:14: card 'l1' (command): 'meaning': looks like HTML; "
+        "cards/lint.yaml:8:14: AG202 card 'l1' (command): 'meaning': looks like HTML; "
         "card text is plain text and is shown as written [warning]\n"
         "1 warning\n"
     )
@@ -95,7 +95,7 @@ def test_html_check_is_linear_on_text_full_of_tag_starts(project):
     # quadratic check shows as a suite that never finishes rather than a test that passes.
     many = "<b" * 1_000_000
     _write(project, "docker ps", meaning=f'"{many}"')
-    assert run("check")[2] == ""
+    assert "looks like HTML" not in run("check")[2]
     _write(project, "docker ps", meaning=f'"{many}>"')
     assert "looks like HTML" in run("check")[2]
 
@@ -105,7 +105,7 @@ def test_summaries_count_warnings_and_say_one_in_the_singular(project):
     assert run("check") == (
         0,
         "cards: 1 section, 1 card, no errors, 1 warning\n",
-        "cards/lint.yaml:7:14: card 'l1' (command): 'command': command "
+        "cards/lint.yaml:7:14: AG201 card 'l1' (command): 'command': command "
         "'docker run –name web nginx' contains an en dash (–); options take '-' or '--' "
         "[warning]\n",
     )
