@@ -88,7 +88,8 @@ def _read(path: Path) -> LintConfig:
         loc = settings.value_locs[key]
         if key in _LIMITS:
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                problems.add(loc, f"'{key}': expected a positive number, got {describe(value)}")
+                got = value if isinstance(value, int | float) else describe(value)
+                problems.add(loc, f"'{key}': expected a positive number, got {got}")
             values[key] = value
         elif key in _FLAGS:
             if not isinstance(value, bool):

@@ -45,6 +45,7 @@ class Piece:
     code: bool = False  # a command, shown exactly as typed
     answer: bool = False  # what the learner must produce
     cloze: bool = False  # a cloze item or a gap (AG106, not AG101)
+    gap: int = 0  # which gap of a text, from 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ def pieces(card: Card) -> Iterator[Piece]:
         yield Piece("text", loc("text"), "".join(p for p, _ in text), code=card["code"])
         gaps = [p for p, gap in text if gap]
         for i, gap in enumerate(gaps, 1):
-            yield Piece(f"text: gap {i}", loc("text"), gap, code=card["code"], cloze=True)
+            yield Piece("text", loc("text"), gap, code=card["code"], cloze=True, gap=i)
     else:  # a kind these rules do not know yet: its plain texts, checked for spelling only
         for key, value in card.values.items():
             if isinstance(value, str):
@@ -127,9 +128,8 @@ def _size(n: float) -> str:
 def lengths(card: Card, config: LintConfig) -> Iterator[Finding]:
     for piece in pieces(card):
         if piece.cloze:
-            code, limit, what, key = "AG106", config.cloze_max, "cloze item", "cloze_max"
-            if card.kind == "gaps":
-                what = "gap"
+            code, limit, key = "AG106", config.cloze_max, "cloze_max"
+            what = f"gap {piece.gap}" if piece.gap else "cloze item"
         elif piece.answer:
             code, limit, what, key = "AG101", config.answer_max, "answer", "answer_max"
         elif piece.label == "note":
@@ -220,7 +220,16 @@ _PLACEHOLDER_LIKE = re.compile(
 def typed_placeholder(card: Card) -> Iterator[Finding]:
     if card.kind != "command" or not card["typed"]:
         return
-    found = _PLACEHOLDER_LIKE.search(card["typed"])
+    typed = card["typed"]
+    found = next(
+        (
+            match
+            for match in _PLACEHOLDER_LIKE.finditer(typed)
+            # An upper-case word after an option is its value: `-X POST`.
+            if not re.search(r"(?:^|\s)-{1,2}[\w-]+[ =]$", typed[: match.start()])
+        ),
+        None,
+    )
     if found:
         key = "type" if "type" in card.value_locs else "command"
         yield Finding(
@@ -256,7 +265,7 @@ class Speller:
     def check(self, card: Card) -> Iterator[Finding]:
         config = self.config
         for piece in pieces(card):
-            if piece.code or piece.cloze:  # a gap is checked within its text
+            if piece.code or piece.gap:  # a gap is checked within its text
                 continue
             text = prose_of(piece.text)
             if self.pattern is not None:

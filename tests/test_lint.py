@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run
 
 CARD = """id: lint
@@ -121,3 +123,84 @@ def test_summaries_count_warnings_and_say_one_in_the_singular(project):
     assert (code, out) == (0, "cards: 2 sections, 2 cards, no errors, 1 warning\n")
     run("build")
     assert run("build", "--check")[1] == "2 decks up to date, 1 warning\n"
+
+
+# The card-design rules: one folder per rule in tests/lint/, named after its code, with the
+# card files (and any .ankigen.yaml) that break it and, in expected.txt, exactly what
+# `ankigen check --strict` prints. Each case also holds cards that must not fire.
+LINT_CASES = sorted(p for p in (Path(__file__).parent / "lint").iterdir() if p.is_dir())
+
+
+def _copy_case(case: Path, project: Path, silence: str | None = None) -> None:
+    for source in case.iterdir():
+        if source.name == "expected.txt":
+            continue
+        text = source.read_text(encoding="utf-8")
+        if silence and not source.name.startswith("."):
+            # At the section's top level: every card of the file is silenced.
+            text = text.replace("\ncards:\n", f"\nlint: {{ignore: {{{silence}}}}}\ncards:\n", 1)
+        (project / "cards" / source.name).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", LINT_CASES, ids=[c.name for c in LINT_CASES])
+def test_each_rule_fires_where_it_is_broken(project: Path, case: Path) -> None:
+    _copy_case(case, project)
+    code, out, err = run("check", "--strict")
+    assert err == (case / "expected.txt").read_text(encoding="utf-8")
+    assert (code, out) == (1, "")
+    # Without --strict the same findings are warnings, and the check passes.
+    code, out, err = run("check")
+    assert code == 0
+    assert out.endswith(f"no errors, {_warnings(err)}\n")
+
+
+def _warnings(err: str) -> str:
+    n = len(err.splitlines())
+    return "1 warning" if n == 1 else f"{n} warnings"
+
+
+@pytest.mark.parametrize("case", LINT_CASES, ids=[c.name for c in LINT_CASES])
+def test_a_section_silences_a_rule_with_a_reason(project: Path, case: Path) -> None:
+    rule = case.name.split("-")[0].upper()
+    _copy_case(case, project, silence=f'{rule}: "a reason"')
+    assert run("check", "--strict")[:3:2] == (0, "")
+
+
+def test_a_card_silences_one_rule_for_itself_only(project: Path) -> None:
+    (project / "cards" / "deck.yaml").write_text(
+        """id: deck
+title: Deck
+deck: "Test::Deck"
+cards:
+  - id: silenced
+    kind: term
+    term: Docker
+    meaning: コンテナを作る docker の仕組み
+    reverse: true
+    lint: {ignore: {AG103: "the product is named in its own definition"}}
+  - id: not-silenced
+    kind: term
+    term: Vagrant
+    meaning: Vagrant で仮想マシンを作る
+    reverse: true
+    lint: {ignore: {AG101: "another rule"}}
+""",
+        encoding="utf-8",
+    )
+    code, _, err = run("check", "--strict")
+    assert (code, err) == (
+        1,
+        "cards/deck.yaml:14:14: AG103 card 'not-silenced' (term): 'meaning': the reverse card "
+        "asks for the term 'Vagrant', and this text, its prompt, holds it; say it without the "
+        "term, or drop 'reverse'\n",
+    )
+
+
+def test_changed_settings_are_read_again(project: Path) -> None:
+    # `build --watch` lints in one process: an edited .ankigen.yaml must not be cached.
+    _write(project, "docker ps", meaning="稼働中のコンテナを一覧する")
+    settings = project / "cards" / ".ankigen.yaml"
+    settings.write_text("lint: {answer_max: 4}\n", encoding="utf-8")
+    assert "more than answer_max 4 " in run("check")[2]
+    settings.write_text("lint: {answer_max: 40}\n", encoding="utf-8")
+    assert run("check")[2] == ""
