@@ -21,6 +21,7 @@ from ankigen.rules import (
     Speller,
     duplicates,
     lengths,
+    pieces,
     reverse_gives_away,
     typed_placeholder,
 )
@@ -95,10 +96,11 @@ def _speller(config: LintConfig) -> Speller:
 
 
 def _design(card: Card, config: LintConfig, speller: Speller) -> Iterator[Finding]:
-    yield from lengths(card, config)
+    texts = list(pieces(card))
+    yield from lengths(card, texts, config)
     yield from reverse_gives_away(card)
     yield from typed_placeholder(card)
-    yield from speller.check(card)
+    yield from speller.check(card, texts)
     # One search over all of a card's text finds the (rare) card worth a closer look.
     if KINDS[card.kind].code_keys or _SUSPECT.search("\n".join(t for _, t in _texts(card))):
         yield from _damaged(card)

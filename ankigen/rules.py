@@ -39,13 +39,18 @@ RULES = {
 class Piece:
     """One text a card shows, with what it is to the learner."""
 
-    label: str  # as messages name it: 'meaning', 'items[2]', 'cells' nat/host
-    loc: Loc
+    label: str  # as messages name it: 'meaning', 'items[2]', 'cells.nat.host'
+    key: str  # the card's key it is written under
     text: str
     code: bool = False  # a command, shown exactly as typed
     answer: bool = False  # what the learner must produce
     cloze: bool = False  # a cloze item or a gap (AG106, not AG101)
     gap: int = 0  # which gap of a text, from 1
+    at: Loc | None = None  # where, if not at its key's value (a table's header)
+
+    def loc(self, card: Card) -> Loc:
+        # Worked out only for a finding: a location is made from the parser's mark.
+        return self.at or card.value_locs.get(self.key, card.loc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,46 +62,43 @@ class Finding:
 
 
 def pieces(card: Card) -> Iterator[Piece]:
-    def loc(key: str) -> Loc:
-        return card.value_locs.get(key, card.loc)
-
     if card.kind == "term":
-        yield Piece("term", loc("term"), card["term"], answer=card["reverse"])
-        yield Piece("meaning", loc("meaning"), card["meaning"], answer=True)
+        yield Piece("term", "term", card["term"], answer=card["reverse"])
+        yield Piece("meaning", "meaning", card["meaning"], answer=True)
     elif card.kind == "command":
-        yield Piece("command", loc("command"), card["command"], code=True, answer=True)
+        yield Piece("command", "command", card["command"], code=True, answer=True)
         if card["typed"] and card["typed"] != card["command"]:
-            yield Piece("type", loc("type"), card["typed"], code=True)
-        yield Piece("meaning", loc("meaning"), card["meaning"], answer=True)
+            yield Piece("type", "type", card["typed"], code=True)
+        yield Piece("meaning", "meaning", card["meaning"], answer=True)
     elif card.kind == "table":
         for key in ("title", "row_name", "column_name"):
             if card[key]:
-                yield Piece(key, loc(key), card[key])
+                yield Piece(key, key, card[key])
         for key in ("rows", "columns"):
             for i, header in enumerate(card[key], 1):
-                yield Piece(f"{key}[{i}]", header.loc, header.label)
+                yield Piece(f"{key}[{i}]", key, header.label, at=header.loc)
         for (row, column), value in card["cells"].items():
-            yield Piece(f"cells.{row}.{column}", loc("cells"), value, answer=True)
+            yield Piece(f"cells.{row}.{column}", "cells", value, answer=True)
     elif card.kind == "cloze":
-        yield Piece("prompt", loc("prompt"), card["prompt"])
+        yield Piece("prompt", "prompt", card["prompt"])
         for i, item in enumerate(card["items"], 1):
-            yield Piece(f"items[{i}]", loc("items"), item, answer=True, cloze=True)
+            yield Piece(f"items[{i}]", "items", item, answer=True, cloze=True)
     elif card.kind == "gaps":
         if card["prompt"]:
-            yield Piece("prompt", loc("prompt"), card["prompt"])
+            yield Piece("prompt", "prompt", card["prompt"])
         text = card["text"]
-        yield Piece("text", loc("text"), "".join(p for p, _ in text), code=card["code"])
+        yield Piece("text", "text", "".join(p for p, _ in text), code=card["code"])
         gaps = [p for p, gap in text if gap]
         for i, gap in enumerate(gaps, 1):
-            yield Piece("text", loc("text"), gap, code=card["code"], cloze=True, gap=i)
+            yield Piece("text", "text", gap, code=card["code"], cloze=True, gap=i)
     else:  # a kind these rules do not know yet: its plain texts, checked for spelling only
         for key, value in card.values.items():
             if isinstance(value, str):
-                yield Piece(key, loc(key), value)
+                yield Piece(key, key, value)
     if card.hint:
-        yield Piece("hint", loc("hint"), card.hint)
+        yield Piece("hint", "hint", card.hint)
     if card.note:
-        yield Piece("note", loc("note"), card.note)
+        yield Piece("note", "note", card.note)
 
 
 # --- length ------------------------------------------------------------------------
@@ -125,8 +127,8 @@ def _size(n: float) -> str:
     return f"{n:,.1f}".removesuffix(".0")
 
 
-def lengths(card: Card, config: LintConfig) -> Iterator[Finding]:
-    for piece in pieces(card):
+def lengths(card: Card, texts: list[Piece], config: LintConfig) -> Iterator[Finding]:
+    for piece in texts:
         if piece.cloze:
             code, limit, key = "AG106", config.cloze_max, "cloze_max"
             what = f"gap {piece.gap}" if piece.gap else "cloze item"
@@ -136,11 +138,13 @@ def lengths(card: Card, config: LintConfig) -> Iterator[Finding]:
             code, limit, what, key = "AG102", config.note_max, "note", "note_max"
         else:
             continue
+        if len(piece.text) <= limit:  # nothing counts more than 1: no need to count
+            continue
         n = length(piece.text, piece.code)
         if n > limit:
             yield Finding(
                 code,
-                piece.loc,
+                piece.loc(card),
                 piece.label,
                 f"{what} is {_size(n)} characters long, more than {key} {_size(limit)} "
                 f"(half-width characters count ½); {_ADVICE[code]}",
@@ -262,27 +266,32 @@ class Speller:
         variants = sorted(config.terms, key=len, reverse=True)
         self.pattern = re.compile("|".join(map(re.escape, variants))) if variants else None
 
-    def check(self, card: Card) -> Iterator[Finding]:
+    def check(self, card: Card, texts: list[Piece]) -> Iterator[Finding]:
         config = self.config
-        for piece in pieces(card):
+        if self.pattern is None and not config.fullwidth_parens and not config.no_final_period:
+            return
+        for piece in texts:
             if piece.code or piece.gap:  # a gap is checked within its text
                 continue
             text = prose_of(piece.text)
             if self.pattern is not None:
-                yield from self._terms(piece, text)
+                yield from self._terms(card, piece, text)
             if config.fullwidth_parens and ("(" in text or ")" in text) and _JAPANESE.search(text):
                 yield Finding(
                     "AG108",
-                    piece.loc,
+                    piece.loc(card),
                     piece.label,
                     "half-width parentheses in Japanese text; use full-width （ and ）",
                 )
             if config.no_final_period and piece.text.rstrip().endswith("。"):
                 yield Finding(
-                    "AG109", piece.loc, piece.label, "ends in 。; no field ends in a full stop"
+                    "AG109",
+                    piece.loc(card),
+                    piece.label,
+                    "ends in 。; no field ends in a full stop",
                 )
 
-    def _terms(self, piece: Piece, text: str) -> Iterator[Finding]:
+    def _terms(self, card: Card, piece: Piece, text: str) -> Iterator[Finding]:
         assert self.pattern is not None
         seen = set()
         for match in self.pattern.finditer(text):
@@ -295,7 +304,7 @@ class Speller:
             seen.add(variant)
             yield Finding(
                 "AG107",
-                piece.loc,
+                piece.loc(card),
                 piece.label,
                 f"'{variant}' is written '{preferred}' in this project (terms list, {where})",
             )
@@ -327,38 +336,39 @@ _QUESTION = re.compile(r"(?:とは(?:何か?|なに)?|は(?:何|なに)(?:か|�
 @dataclass(frozen=True, slots=True)
 class Prompt:
     card: Card
-    label: str
-    loc: Loc
+    label: str  # the card's key it is written under
     text: str  # as written, stripped
     key: str  # as compared
 
+    @property
+    def loc(self) -> Loc:
+        return self.card.value_locs.get(self.label, self.card.loc)
+
 
 def prompts(card: Card) -> Iterator[Prompt]:
-    def loc(key: str) -> Loc:
-        return card.value_locs.get(key, card.loc)
-
     if card.kind == "term":
-        yield _prompt(card, "term", loc("term"), card["term"], code=False)
+        yield _prompt(card, "term", card["term"], code=False)
         if card["reverse"]:
-            yield _prompt(card, "meaning", loc("meaning"), card["meaning"], code=False)
+            yield _prompt(card, "meaning", card["meaning"], code=False)
     elif card.kind == "command":
-        yield _prompt(card, "command", loc("command"), card["command"], code=True)
-        yield _prompt(card, "meaning", loc("meaning"), card["meaning"], code=False)
+        yield _prompt(card, "command", card["command"], code=True)
+        yield _prompt(card, "meaning", card["meaning"], code=False)
     elif card.kind == "cloze":
-        yield _prompt(card, "prompt", loc("prompt"), card["prompt"], code=False)
+        yield _prompt(card, "prompt", card["prompt"], code=False)
     elif card.kind == "gaps":
         # Every gap's card shows the rest of the text: the text with its gaps is the question.
         text = "".join("\u2026" if gap else piece for piece, gap in card["text"])
-        yield _prompt(card, "text", loc("text"), f"{card['prompt'] or ''}\n{text}", card["code"])
+        yield _prompt(card, "text", f"{card['prompt'] or ''}\n{text}", card["code"])
 
 
-def _prompt(card: Card, label: str, loc: Loc, text: str, code: bool) -> Prompt:
-    key = _PLACEHOLDER.sub("<>", unicodedata.normalize("NFKC", text).casefold())
+def _prompt(card: Card, label: str, text: str, code: bool) -> Prompt:
+    key = text if text.isascii() else unicodedata.normalize("NFKC", text)
+    key = _PLACEHOLDER.sub("<>", key.casefold()) if "<" in key else key.casefold()
     if code:
         key = _SPACES.sub(" ", key).strip()
     else:
         key = _QUESTION.sub("", _NOT_WORD.sub("", _MARKUP.sub("", key)))
-    return Prompt(card, label, loc, text.strip(), key)
+    return Prompt(card, label, text.strip(), key)
 
 
 def duplicates(cards: tuple[Card, ...] | list[Card]) -> Iterator[tuple[Card, Finding]]:
