@@ -13,11 +13,11 @@ from pathlib import Path
 
 from ankigen.cards import Card, Section
 from ankigen.errors import Problem
-from ankigen.kinds import KINDS
 from ankigen.markup import INLINE_CODE, blocks
 from ankigen.project import LintConfig, lint_config
 from ankigen.rules import (
     Finding,
+    Piece,
     Speller,
     duplicates,
     lengths,
@@ -83,16 +83,14 @@ def lint(sections: list[Section]) -> list[Problem]:
     return problems
 
 
-_spellers: dict[int, tuple[LintConfig, Speller]] = {}
+_speller_cache: list[tuple[LintConfig, Speller]] = []
 
 
 def _speller(config: LintConfig) -> Speller:
     # One compiled pattern per terms list, not one per section.
-    cached = _spellers.get(id(config))
-    if cached is None or cached[0] is not config:
-        _spellers.clear()
-        cached = _spellers[id(config)] = (config, Speller(config))
-    return cached[1]
+    if not _speller_cache or _speller_cache[0][0] is not config:
+        _speller_cache[:] = [(config, Speller(config))]
+    return _speller_cache[0][1]
 
 
 def _design(card: Card, config: LintConfig, speller: Speller) -> Iterator[Finding]:
@@ -102,27 +100,16 @@ def _design(card: Card, config: LintConfig, speller: Speller) -> Iterator[Findin
     yield from typed_placeholder(card)
     yield from speller.check(card, texts)
     # One search over all of a card's text finds the (rare) card worth a closer look.
-    if KINDS[card.kind].code_keys or _SUSPECT.search("\n".join(t for _, t in _texts(card))):
-        yield from _damaged(card)
+    if _SUSPECT.search("\n".join(piece.text for piece in texts)):
+        yield from _damaged(card, texts)
 
 
-def _texts(card: Card) -> Iterator[tuple[str, str]]:
-    for key, value in card.values.items():
-        if isinstance(value, str):
-            yield key, value
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            yield from ((key, v) for v in value)
-    if card.note:
-        yield "note", card.note
-
-
-def _damaged(card: Card) -> Iterator[Finding]:
-    code_keys = KINDS[card.kind].code_keys
-    for key, text in _texts(card):
-        if not _SUSPECT.search(text) and key not in code_keys:
+def _damaged(card: Card, texts: list[Piece]) -> Iterator[Finding]:
+    for piece in texts:
+        text = piece.text
+        if piece.gap or not _SUSPECT.search(text):  # a gap is looked at in its text
             continue
-        loc = card.value_locs.get(key, card.loc)
-        if key in code_keys:
+        if piece.code:
             code, prose = [text], ""
         else:
             parts = blocks(text) if "```" in text else [(None, text)]
@@ -132,12 +119,17 @@ def _damaged(card: Card) -> Iterator[Finding]:
         for snippet in code:
             for char, what in _TYPOGRAPHY.items():
                 if char in snippet:
-                    yield Finding("AG201", loc, key, f"command '{snippet}' contains {what}")
+                    yield Finding(
+                        "AG201",
+                        piece.loc(card),
+                        piece.label,
+                        f"command '{snippet}' contains {what}",
+                    )
         # A code block shows `<b>` as written, as it shows everything else.
         if looks_like_html(prose):
             yield Finding(
                 "AG202",
-                loc,
-                key,
+                piece.loc(card),
+                piece.label,
                 "looks like HTML; card text is plain text and is shown as written",
             )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ankigen.cards import Card
 from ankigen.errors import Loc
+from ankigen.kinds import KINDS
 from ankigen.markup import INLINE_CODE, blocks
 from ankigen.project import LintConfig
 
@@ -91,10 +92,11 @@ def pieces(card: Card) -> Iterator[Piece]:
         gaps = [p for p, gap in text if gap]
         for i, gap in enumerate(gaps, 1):
             yield Piece("text", "text", gap, code=card["code"], cloze=True, gap=i)
-    else:  # a kind these rules do not know yet: its plain texts, checked for spelling only
+    else:  # a kind these rules do not know yet: its texts, for spelling and damage only
+        code_keys = KINDS[card.kind].code_keys
         for key, value in card.values.items():
             if isinstance(value, str):
-                yield Piece(key, key, value)
+                yield Piece(key, key, value, code=key in code_keys)
     if card.hint:
         yield Piece("hint", "hint", card.hint)
     if card.note:
