@@ -204,3 +204,12 @@ def test_changed_settings_are_read_again(project: Path) -> None:
     assert "more than answer_max 4 " in run("check")[2]
     settings.write_text("lint: {answer_max: 40}\n", encoding="utf-8")
     assert run("check")[2] == ""
+
+
+def test_a_rebuild_with_changed_settings_lints_again(project: Path) -> None:
+    # A rebuild with nothing changed reuses the last build's warnings (stamp.py): the
+    # settings file is one of the inputs that say whether anything changed.
+    _write(project, "docker ps", meaning="稼働中のコンテナを一覧する")
+    assert run("build")[2] == ""
+    (project / "cards" / ".ankigen.yaml").write_text("lint: {answer_max: 4}\n", encoding="utf-8")
+    assert "AG101" in run("build")[2]
