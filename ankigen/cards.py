@@ -10,6 +10,10 @@ from ankigen.errors import Loc
 from ankigen.markup import escape, text_html
 from ankigen.media import Media
 
+# Lint rules silenced: (code, why) pairs. A tuple, shared when empty, that a build's
+# second process can receive (packer.py pickles cards).
+Silences = tuple[tuple[str, str], ...]
+
 
 @dataclass(frozen=True, slots=True)
 class Card:
@@ -23,6 +27,8 @@ class Card:
     tags: tuple[str, ...]  # section tags + kind tag + the card's own
     loc: Loc
     value_locs: Mapping[str, Loc] = field(repr=False)
+    # Lint rules this card silences: code -> why (ankigen.rules).
+    silences: Silences = ()
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -42,6 +48,7 @@ class Section:
     path: str
     value_locs: Mapping[str, Loc] = field(default_factory=dict, repr=False)
     description: str | None = None
+    silences: Silences = ()  # for every card of the section
 
     def deck_header(self) -> DeckHeader:
         text = f"<b>{escape(self.title)}</b>"

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from ankigen.cards import Card, Section
 from ankigen.errors import Problem
-from ankigen.kinds import KINDS
-from ankigen.markup import INLINE_CODE
+from ankigen.markup import INLINE_CODE, blocks
+from ankigen.project import LintConfig, lint_config
+from ankigen.rules import (
+    Finding,
+    Piece,
+    Speller,
+    duplicates,
+    lengths,
+    pieces,
+    reverse_gives_away,
+    typed_placeholder,
+)
 
 _TYPOGRAPHY = {
     "\u2013": "an en dash (–); options take '-' or '--'",
@@ -46,41 +57,79 @@ def looks_like_html(text: str) -> bool:
 
 
 def lint(sections: list[Section]) -> list[Problem]:
-    return [
-        warning
-        for section in sections
-        for card in section.cards
-        # One search over all of a card's text finds the (rare) card worth a closer look.
-        if KINDS[card.kind].code_keys or _SUSPECT.search("\n".join(t for _, t in _texts(card)))
-        for warning in _card(card)
-    ]
+    """Warnings for every section: card design (ankigen.rules) and damaged text, each
+    with its rule code, less the rules a card or its section silences."""
+    problems: list[Problem] = []
+    for section in sections:
+        config = lint_config(Path(section.path).parent)
+        speller = _speller(config)
+        silenced = {code for code, _ in section.silences}
+        findings: list[tuple[Card, Finding]] = []
+        for card in section.cards:
+            for finding in _design(card, config, speller):
+                findings.append((card, finding))
+        findings += duplicates(section.cards)
+        findings.sort(key=lambda found: found[1].loc)
+        for card, finding in findings:
+            if finding.code in silenced or (card.silences and finding.code in dict(card.silences)):
+                continue
+            problems.append(
+                Problem(
+                    finding.loc,
+                    f"{finding.code} card '{card.id}' ({card.kind}): '{finding.label}': "
+                    f"{finding.message}",
+                )
+            )
+    return problems
 
 
-def _texts(card: Card) -> Iterator[tuple[str, str]]:
-    for key, value in card.values.items():
-        if isinstance(value, str):
-            yield key, value
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            yield from ((key, v) for v in value)
-    if card.note:
-        yield "note", card.note
+_speller_cache: list[tuple[LintConfig, Speller]] = []
 
 
-def _card(card: Card) -> Iterator[Problem]:
-    where = f"card '{card.id}' ({card.kind}): "
-    code_keys = KINDS[card.kind].code_keys
-    for key, text in _texts(card):
-        if not _SUSPECT.search(text) and key not in code_keys:
+def _speller(config: LintConfig) -> Speller:
+    # One compiled pattern per terms list, not one per section.
+    if not _speller_cache or _speller_cache[0][0] is not config:
+        _speller_cache[:] = [(config, Speller(config))]
+    return _speller_cache[0][1]
+
+
+def _design(card: Card, config: LintConfig, speller: Speller) -> Iterator[Finding]:
+    texts = list(pieces(card))
+    yield from lengths(card, texts, config)
+    yield from reverse_gives_away(card)
+    yield from typed_placeholder(card)
+    yield from speller.check(card, texts)
+    # One search over all of a card's text finds the (rare) card worth a closer look.
+    if _SUSPECT.search("\n".join(piece.text for piece in texts)):
+        yield from _damaged(card, texts)
+
+
+def _damaged(card: Card, texts: list[Piece]) -> Iterator[Finding]:
+    for piece in texts:
+        text = piece.text
+        if piece.gap or not _SUSPECT.search(text):  # a gap is looked at in its text
             continue
-        loc = card.value_locs.get(key, card.loc)
-        code = [text] if key in code_keys else []
-        code += INLINE_CODE.findall(text)
+        if piece.code:
+            code, prose = [text], ""
+        else:
+            parts = blocks(text) if "```" in text else [(None, text)]
+            code = [part for language, part in parts if language is not None]
+            prose = "\n".join(part for language, part in parts if language is None)
+            code += INLINE_CODE.findall(prose)
         for snippet in code:
             for char, what in _TYPOGRAPHY.items():
                 if char in snippet:
-                    yield Problem(loc, f"{where}'{key}': command '{snippet}' contains {what}")
-        if looks_like_html(text):
-            yield Problem(
-                loc,
-                f"{where}'{key}': looks like HTML; card text is plain text and is shown as written",
+                    yield Finding(
+                        "AG201",
+                        piece.loc(card),
+                        piece.label,
+                        f"command '{snippet}' contains {what}",
+                    )
+        # A code block shows `<b>` as written, as it shows everything else.
+        if looks_like_html(prose):
+            yield Finding(
+                "AG202",
+                piece.loc(card),
+                piece.label,
+                "looks like HTML; card text is plain text and is shown as written",
             )

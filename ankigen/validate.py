@@ -13,6 +13,7 @@ from ankigen.cards import Card, Section
 from ankigen.errors import Loc, Problems, Where
 from ankigen.kinds import KINDS
 from ankigen.load import BROKEN, Mapping, Sequence
+from ankigen.rules import RULES
 from ankigen.schema import (
     Choice,
     Context,
@@ -38,6 +39,69 @@ def deck_key(name: str) -> str:
     return "::".join(part.strip() for part in parts).casefold()
 
 
+class LintSettings(Field):
+    """`lint: {ignore: {AG101: why}}`: rules silenced, each with the reason it does not apply."""
+
+    required = False
+    default = ()
+
+    def json_schema(self) -> dict[str, Any]:
+        reasons = {
+            "type": "object",
+            "propertyNames": {"enum": list(RULES)},
+            "additionalProperties": {"type": "string", "pattern": r"\S"},
+        }
+        return {
+            "type": "object",
+            "properties": {"ignore": reasons},
+            "additionalProperties": False,
+        }
+
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Any:
+        if not isinstance(value, Mapping):
+            ctx.error(
+                loc,
+                key,
+                f"expected a mapping such as {{ignore: {{AG101: why}}}}, got {describe(value)}",
+            )
+            return None
+        ok = True
+        for other in value:
+            if other != "ignore":
+                ctx.error(value.key_locs[other], key, unknown_key_message(other, ["ignore"]))
+                ok = False
+        ignore = value.get("ignore")
+        if ignore is None or not isinstance(ignore, Mapping):
+            where = value.value_locs.get("ignore", value.loc)
+            ctx.error(
+                where,
+                key,
+                f"'ignore': expected a mapping of rule codes to reasons, got {describe(ignore)}",
+            )
+            return None
+        silences = {}
+        for code, reason in ignore.items():
+            if code not in RULES:
+                ctx.error(
+                    ignore.key_locs[code],
+                    key,
+                    "'ignore': "
+                    + unknown_key_message(code, list(RULES)).replace("unknown key", "unknown rule"),
+                )
+                ok = False
+            elif not isinstance(reason, str) or not reason.strip():
+                ctx.error(
+                    ignore.value_locs.get(code, ignore.key_locs[code]),
+                    key,
+                    f"'ignore': {code} is silenced without a reason; say why the rule "
+                    f"({RULES[code]}) does not apply here",
+                )
+                ok = False
+            else:
+                silences[code] = reason.strip()
+        return tuple(silences.items()) if ok else None
+
+
 class CardList(Field):
     def json_schema(self) -> dict[str, Any]:
         return {"type": "array", "items": {"oneOf": [_card_schema(kind) for kind in KINDS]}}
@@ -58,6 +122,8 @@ SECTION_FIELDS: dict[str, Field] = {
     "tags": Tags(),
     # Whether command cards are typed in unless a card says otherwise.
     "typed": Flag(default=True),
+    # Lint rules silenced for every card of the section, each with its reason.
+    "lint": LintSettings(),
     "cards": CardList(),
 }
 
@@ -71,6 +137,7 @@ CARD_FIELDS: dict[str, Field] = {
     "image": Image(),
     # The answer side by default; the front where the card asks about the picture.
     "image_side": Choice("back", "front"),
+    "lint": LintSettings(),
 }
 
 
@@ -179,6 +246,7 @@ def _section(
         path=display,
         value_locs=data.value_locs,
         description=header["description"],
+        silences=header["lint"],
     )
 
 
@@ -243,6 +311,7 @@ def _card(
         hint=values.pop("hint"),
         image=values.pop("image"),
         image_side=values.pop("image_side"),
+        silences=values.pop("lint"),
         tags=tags,
         values={k: v for k, v in values.items() if k != "kind"},
         loc=loc,

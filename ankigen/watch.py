@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ankigen.project import CONFIG_NAME
+
 # (path under the cards folder, mtime in ns, size) of every watched file; None when the
 # folder could not be read to the end (a file or folder vanished under us).
 TreeState = frozenset[tuple[str, int, int]] | None
@@ -23,8 +25,9 @@ SETTLE = 0.3  # seconds the tree must stay the same before a build
 
 
 def ignored(name: str) -> bool:
-    """Dot files and folders, and the swap, lock and backup files editors write."""
-    return (
+    """Dot files and folders, and the swap, lock and backup files editors write; not the
+    lint settings, which change what a build reports."""
+    return name != CONFIG_NAME and (
         name.startswith((".", "#"))  # .#x (Emacs lock), #x# (Emacs auto-save), .x.swp (Vim)
         or name.endswith(("~", ".swp", ".swo", ".swx", ".tmp"))
         or name == "4913"  # Vim writes and deletes it to test a folder

@@ -221,7 +221,7 @@ def test_repository_cards_build_and_import_without_warnings(tmp_path, collection
     )
     assert (code, err) == (0, "")
     decks = sorted((tmp_path / "decks").glob("*.apkg"))
-    assert len(decks) == len(list((repo / "cards").glob("*.yaml")))
+    assert len(decks) == len(list((repo / "cards").glob("[!.]*.yaml")))
     for apkg in decks:
         log = import_apkg(collection, apkg)
         assert (len(log.duplicate), len(log.conflicting), len(log.updated)) == (0, 0, 0)

@@ -18,6 +18,7 @@ cards:
   - id: compose-file
     kind: term
     term: compose.yaml
+    lint: {ignore: {AG101: "shows a whole code block in an answer"}}
     meaning: |-
       A **Compose** file, with `ports`:
       ```yaml

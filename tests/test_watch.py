@@ -66,7 +66,8 @@ def test_editor_files_and_dot_files_are_not_changes(tmp_path, name):
 
 
 def test_card_and_image_names_are_not_ignored():
-    assert not any(ignored(n) for n in ["a.yaml", "b.yml", "bridge.svg", "images", "x-1.png"])
+    names = ["a.yaml", "b.yml", "bridge.svg", "images", "x-1.png", ".ankigen.yaml"]
+    assert not any(ignored(n) for n in names)
 
 
 def test_a_file_vanishing_during_the_scan_means_look_again(tmp_path, monkeypatch):

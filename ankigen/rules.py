@@ -1,0 +1,401 @@
+"""Card-design rules: what SuperMemo's "20 rules of formulating knowledge" say a card
+should be, checked on every card (the codes are README's table of rules).
+
+Lengths are counted as Japanese editors count them (全角換算): a full-width character
+counts 1, any other ½, so `docker ps -a` (12 characters) counts 6 and a line of
+Japanese counts its characters. Markup (`, **, fences) is not counted, and a run of
+spaces or line breaks counts as one space.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ankigen.cards import Card
+from ankigen.errors import Loc
+from ankigen.kinds import KINDS
+from ankigen.markup import INLINE_CODE, blocks
+from ankigen.project import LintConfig
+
+# Every rule a card or a section may silence, with what it says in a word.
+RULES = {
+    "AG101": "answer too long",
+    "AG102": "note too long",
+    "AG103": "reverse prompt contains its answer",
+    "AG104": "duplicate or near-duplicate prompt",
+    "AG105": "typed answer holds a placeholder",
+    "AG106": "cloze item or gap too long",
+    "AG107": "spelling differs from the terms list",
+    "AG108": "half-width parentheses in Japanese text",
+    "AG109": "text ends in 。",
+    "AG201": "a character nobody can type in a command",
+    "AG202": "text looks like HTML",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One text a card shows, with what it is to the learner."""
+
+    label: str  # as messages name it: 'meaning', 'items[2]', 'cells.nat.host'
+    key: str  # the card's key it is written under
+    text: str
+    code: bool = False  # a command, shown exactly as typed
+    answer: bool = False  # what the learner must produce
+    cloze: bool = False  # a cloze item or a gap (AG106, not AG101)
+    gap: int = 0  # which gap of a text, from 1
+    at: Loc | None = None  # where, if not at its key's value (a table's header)
+
+    def loc(self, card: Card) -> Loc:
+        # Worked out only for a finding: a location is made from the parser's mark.
+        return self.at or card.value_locs.get(self.key, card.loc)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    loc: Loc
+    label: str
+    message: str
+
+
+def pieces(card: Card) -> Iterator[Piece]:
+    if card.kind == "term":
+        yield Piece("term", "term", card["term"], answer=card["reverse"])
+        yield Piece("meaning", "meaning", card["meaning"], answer=True)
+    elif card.kind == "command":
+        yield Piece("command", "command", card["command"], code=True, answer=True)
+        if card["typed"] and card["typed"] != card["command"]:
+            yield Piece("type", "type", card["typed"], code=True)
+        yield Piece("meaning", "meaning", card["meaning"], answer=True)
+    elif card.kind == "table":
+        for key in ("title", "row_name", "column_name"):
+            if card[key]:
+                yield Piece(key, key, card[key])
+        for key in ("rows", "columns"):
+            for i, header in enumerate(card[key], 1):
+                yield Piece(f"{key}[{i}]", key, header.label, at=header.loc)
+        for (row, column), value in card["cells"].items():
+            yield Piece(f"cells.{row}.{column}", "cells", value, answer=True)
+    elif card.kind == "cloze":
+        yield Piece("prompt", "prompt", card["prompt"])
+        for i, item in enumerate(card["items"], 1):
+            yield Piece(f"items[{i}]", "items", item, answer=True, cloze=True)
+    elif card.kind == "gaps":
+        if card["prompt"]:
+            yield Piece("prompt", "prompt", card["prompt"])
+        text = card["text"]
+        yield Piece("text", "text", "".join(p for p, _ in text), code=card["code"])
+        gaps = [p for p, gap in text if gap]
+        for i, gap in enumerate(gaps, 1):
+            yield Piece("text", "text", gap, code=card["code"], cloze=True, gap=i)
+    else:  # a kind these rules do not know yet: its texts, for spelling and damage only
+        code_keys = KINDS[card.kind].code_keys
+        for key, value in card.values.items():
+            if isinstance(value, str):
+                yield Piece(key, key, value, code=key in code_keys)
+    if card.hint:
+        yield Piece("hint", "hint", card.hint)
+    if card.note:
+        yield Piece("note", "note", card.note)
+
+
+# --- length ------------------------------------------------------------------------
+
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+    "\U0001f300-\U0001f64f\U0001f900-\U0001f9ff\U00020000-\U0003fffd]"
+)
+_MARKUP = re.compile(r"^ {0,3}```.*$|`|\*\*", re.M)
+_SPACES = re.compile(r"\s+")
+
+
+def length(text: str, code: bool = False) -> float:
+    """Full-width equivalents: a full-width character 1, any other ½."""
+    if not code:
+        text = _MARKUP.sub("", text)
+    text = _SPACES.sub(" ", text.strip())
+    if text.isascii():
+        return len(text) / 2
+    wide = len(text) - len(_WIDE.sub("", text))
+    return wide + (len(text) - wide) / 2
+
+
+def _size(n: float) -> str:
+    return f"{n:,.1f}".removesuffix(".0")
+
+
+def lengths(card: Card, texts: list[Piece], config: LintConfig) -> Iterator[Finding]:
+    for piece in texts:
+        if piece.cloze:
+            code, limit, key = "AG106", config.cloze_max, "cloze_max"
+            what = f"gap {piece.gap}" if piece.gap else "cloze item"
+        elif piece.answer:
+            code, limit, what, key = "AG101", config.answer_max, "answer", "answer_max"
+        elif piece.label == "note":
+            code, limit, what, key = "AG102", config.note_max, "note", "note_max"
+        else:
+            continue
+        if len(piece.text) <= limit:  # nothing counts more than 1: no need to count
+            continue
+        n = length(piece.text, piece.code)
+        if n > limit:
+            yield Finding(
+                code,
+                piece.loc(card),
+                piece.label,
+                f"{what} is {_size(n)} characters long, more than {key} {_size(limit)} "
+                f"(half-width characters count ½); {_ADVICE[code]}",
+            )
+
+
+_ADVICE = {
+    "AG101": "ask for one short fact, or split the card",
+    "AG102": "keep one short why or mnemonic; give another fact a card of its own",
+    "AG106": "hide a word or a phrase, not a sentence",
+}
+
+
+# --- reverse prompt holding its answer ---------------------------------------------
+
+
+def normal(text: str) -> str:
+    """Text as a reader compares it: NFKC (full-width ASCII is ASCII), case folded,
+    spaces collapsed."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    """Whether `needle` occurs in `haystack` as a whole: an ASCII word or number is not
+    matched inside a longer one ('vm' is not in 'kvm')."""
+    if not needle:
+        return False
+    at = haystack.find(needle)
+    while at != -1:
+        before = haystack[at - 1] if at else " "
+        after = haystack[at + len(needle) : at + len(needle) + 1] or " "
+        if not (
+            (needle[0].isascii() and needle[0].isalnum() and before.isascii() and before.isalnum())
+            or (
+                needle[-1].isascii()
+                and needle[-1].isalnum()
+                and after.isascii()
+                and after.isalnum()
+            )
+        ):
+            return True
+        at = haystack.find(needle, at + 1)
+    return False
+
+
+def reverse_gives_away(card: Card) -> Iterator[Finding]:
+    if card.kind == "term" and card["reverse"]:
+        answer, label = card["term"], "term"
+    elif card.kind == "command":
+        answer, label = card["typed"] or card["command"], "command"
+    else:
+        return
+    if _contains(normal(card["meaning"]), normal(answer)):
+        yield Finding(
+            "AG103",
+            card.value_locs.get("meaning", card.loc),
+            "meaning",
+            f"the reverse card asks for the {label} '{answer}', and this text, its prompt, "
+            f"holds it; say it without the {label}"
+            + (", or drop 'reverse'" if card.kind == "term" else ""),
+        )
+
+
+# --- typed answers ------------------------------------------------------------------
+
+# What ankigen.kinds.command refuses is an error; these are the placeholders it cannot be
+# sure of: full-width brackets, an upper-case word (IMAGE; not an option's value or a
+# variable being set: `-X POST`, `TZ=UTC`), and Japanese words (コンテナ名), which no
+# command holds. Braces are left alone: `{{.Names}}` is a Go template a learner types.
+_PLACEHOLDER_LIKE = re.compile(
+    r"[＜〈《【][^＞〉》】]*[＞〉》】]"
+    r"|(?<![-\w$=/.])[A-Z][A-Z_]{2,}(?![\w=])"
+    r"|[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]+"
+)
+
+
+def typed_placeholder(card: Card) -> Iterator[Finding]:
+    if card.kind != "command" or not card["typed"]:
+        return
+    typed = card["typed"]
+    found = next(
+        (
+            match
+            for match in _PLACEHOLDER_LIKE.finditer(typed)
+            # An upper-case word after an option is its value: `-X POST`.
+            if not re.search(r"(?:^|\s)-{1,2}[\w-]+[ =]$", typed[: match.start()])
+        ),
+        None,
+    )
+    if found:
+        key = "type" if "type" in card.value_locs else "command"
+        yield Finding(
+            "AG105",
+            card.value_locs.get(key, card.loc),
+            key,
+            f"the typed answer holds '{found[0]}', which looks like a placeholder: nobody "
+            "types it. Give `type:` with exactly what a learner types, or `typed: false`",
+        )
+
+
+# --- spelling ------------------------------------------------------------------------
+
+_JAPANESE = re.compile("[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def prose_of(text: str) -> str:
+    """The text without its code: no inline code, no fenced blocks (each left as a space,
+    so words on either side do not join)."""
+    if "```" in text:
+        text = "\n".join(part for language, part in blocks(text) if language is None)
+    return INLINE_CODE.sub(" ", text) if "`" in text else text
+
+
+class Speller:
+    """The project's terms list as one pattern: one pass over a text finds every variant."""
+
+    def __init__(self, config: LintConfig) -> None:
+        self.config = config
+        variants = sorted(config.terms, key=len, reverse=True)
+        self.pattern = re.compile("|".join(map(re.escape, variants))) if variants else None
+
+    def check(self, card: Card, texts: list[Piece]) -> Iterator[Finding]:
+        config = self.config
+        if self.pattern is None and not config.fullwidth_parens and not config.no_final_period:
+            return
+        for piece in texts:
+            if piece.code or piece.gap:  # a gap is checked within its text
+                continue
+            text = prose_of(piece.text)
+            if self.pattern is not None:
+                yield from self._terms(card, piece, text)
+            if config.fullwidth_parens and ("(" in text or ")" in text) and _JAPANESE.search(text):
+                yield Finding(
+                    "AG108",
+                    piece.loc(card),
+                    piece.label,
+                    "half-width parentheses in Japanese text; use full-width （ and ）",
+                )
+            if config.no_final_period and piece.text.rstrip().endswith("。"):
+                yield Finding(
+                    "AG109",
+                    piece.loc(card),
+                    piece.label,
+                    "ends in 。; no field ends in a full stop",
+                )
+
+    def _terms(self, card: Card, piece: Piece, text: str) -> Iterator[Finding]:
+        assert self.pattern is not None
+        seen = set()
+        for match in self.pattern.finditer(text):
+            variant = match[0]
+            preferred, where = self.config.terms[variant]
+            if text.startswith(preferred, match.start()) or not _whole(text, match):
+                continue  # サーバ inside サーバー; 'vm' inside 'kvm'
+            if variant in seen:
+                continue
+            seen.add(variant)
+            yield Finding(
+                "AG107",
+                piece.loc(card),
+                piece.label,
+                f"'{variant}' is written '{preferred}' in this project (terms list, {where})",
+            )
+
+
+def _continues(a: str, b: str) -> bool:
+    """Whether b, right after a, makes them one word: ASCII letters and digits, or a
+    katakana word and its long-vowel mark."""
+    if a.isascii() and b.isascii():
+        return a.isalnum() and b.isalnum()
+    return b == "ー" and "\u30a0" <= a <= "\u30ff"
+
+
+def _whole(text: str, match: re.Match[str]) -> bool:
+    start, end = match.span()
+    if start and _continues(text[start - 1], text[start]):
+        return False
+    return not (end < len(text) and _continues(text[end - 1], text[end]))
+
+
+# --- duplicate prompts -------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"<[^<>\n]*>")
+_NOT_WORD = re.compile(r"[\W_]+")
+# A question's ending asks nothing of its own: "Docker とは？" asks what "Docker" asks.
+_QUESTION = re.compile(r"(?:とは(?:何か?|なに)?|は(?:何|なに)(?:か|ですか)?|what ?is|って何)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    card: Card
+    label: str  # the card's key it is written under
+    text: str  # as written, stripped
+    key: str  # as compared
+
+    @property
+    def loc(self) -> Loc:
+        return self.card.value_locs.get(self.label, self.card.loc)
+
+
+def prompts(card: Card) -> Iterator[Prompt]:
+    if card.kind == "term":
+        yield _prompt(card, "term", card["term"], code=False)
+        if card["reverse"]:
+            yield _prompt(card, "meaning", card["meaning"], code=False)
+    elif card.kind == "command":
+        yield _prompt(card, "command", card["command"], code=True)
+        yield _prompt(card, "meaning", card["meaning"], code=False)
+    elif card.kind == "cloze":
+        yield _prompt(card, "prompt", card["prompt"], code=False)
+    elif card.kind == "gaps":
+        # Every gap's card shows the rest of the text: the text with its gaps is the question.
+        text = "".join("\u2026" if gap else piece for piece, gap in card["text"])
+        yield _prompt(card, "text", f"{card['prompt'] or ''}\n{text}", card["code"])
+
+
+def _prompt(card: Card, label: str, text: str, code: bool) -> Prompt:
+    key = text if text.isascii() else unicodedata.normalize("NFKC", text)
+    key = _PLACEHOLDER.sub("<>", key.casefold()) if "<" in key else key.casefold()
+    if code:
+        key = _SPACES.sub(" ", key).strip()
+    else:
+        key = _QUESTION.sub("", _NOT_WORD.sub("", _MARKUP.sub("", key)))
+    return Prompt(card, label, text.strip(), key)
+
+
+def duplicates(cards: tuple[Card, ...] | list[Card]) -> Iterator[tuple[Card, Finding]]:
+    """Two cards of a deck that ask the same question, or nearly: the same text once
+    case, width, spaces, punctuation, symbols, placeholders and a question's ending
+    (とは, は何か) are set aside. One dictionary, so a deck of 100,000 cards costs one
+    look-up a prompt. Nothing fuzzier: prompts a word apart are usually different
+    questions (NAT / NATネットワーク, start / stop)."""
+    first: dict[str, Prompt] = {}
+    for card in cards:
+        for prompt in prompts(card):
+            if not prompt.key:
+                continue
+            earlier = first.setdefault(prompt.key, prompt)
+            if earlier is prompt or earlier.card is card:
+                continue
+            same = "the same" if earlier.text == prompt.text else "nearly the same"
+            yield (
+                card,
+                Finding(
+                    "AG104",
+                    prompt.loc,
+                    prompt.label,
+                    f"asks {same} as card '{earlier.card.id}' ('{earlier.label}' at "
+                    f"{earlier.loc}); two cards with one question interfere: merge them, or "
+                    "say in each what sets it apart",
+                ),
+            )
