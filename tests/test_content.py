@@ -6,7 +6,7 @@ import re
 import statistics
 from pathlib import Path
 
-from ankigen.build import load_sections
+from ankigen.build import card_files, load_sections
 from ankigen.kinds import KINDS
 from ankigen.package import read_package
 from tests.conftest import run
@@ -50,7 +50,7 @@ def test_committed_decks_are_current():
     code, out, _ = run(
         "build", "--check", "--cards", str(REPO / "cards"), "--out", str(REPO / "decks")
     )
-    sections = len(list((REPO / "cards").glob("*.yaml")))
+    sections = len(card_files(REPO / "cards"))
     assert (code, out) == (0, f"{sections} decks up to date\n")
 
 
