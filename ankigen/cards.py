@@ -55,3 +55,35 @@ class Section:
         if self.description:
             text += f"<br>{text_html(self.description)}"
         return DeckHeader(self.deck, text)
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One text a card shows, with what it is to the learner (for the card-design rules)."""
+
+    label: str  # as messages name it: 'meaning', 'items[2]', 'cells.nat.host'
+    key: str  # the card's key it is written under
+    text: str
+    code: bool = False  # a command, shown exactly as typed
+    answer: bool = False  # what the learner must produce
+    cloze: bool = False  # a cloze item or a gap (AG106, not AG101)
+    gap: int = 0  # which gap of a text, from 1
+    at: Loc | None = None  # where, if not at its key's value (a table's header)
+
+    def loc(self, card: Card) -> Loc:
+        # Worked out only for a finding: a location is made from the parser's mark.
+        return self.at or card.value_locs.get(self.key, card.loc)
+
+
+class Question(NamedTuple):
+    """What one of a card's Anki cards asks: the key its prompt is written under, the prompt,
+    and, where the rules look at it, the answer asked for (AG103: a prompt must not hold its
+    answer; AG105: a typed answer must be typeable)."""
+
+    key: str
+    text: str
+    code: bool
+    answer: str | None = None
+    answer_key: str = ""  # where the answer is written, for a message's location
+    typed: bool = False  # the learner types the answer in
+    remedy: str = ""  # a kind's own way out of AG103, added to its message

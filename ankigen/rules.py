@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ankigen.cards import Card
+from ankigen.cards import Card, Piece
 from ankigen.errors import Loc
 from ankigen.kinds import KINDS
 from ankigen.markup import INLINE_CODE, blocks
@@ -37,24 +37,6 @@ RULES = {
 
 
 @dataclass(frozen=True, slots=True)
-class Piece:
-    """One text a card shows, with what it is to the learner."""
-
-    label: str  # as messages name it: 'meaning', 'items[2]', 'cells.nat.host'
-    key: str  # the card's key it is written under
-    text: str
-    code: bool = False  # a command, shown exactly as typed
-    answer: bool = False  # what the learner must produce
-    cloze: bool = False  # a cloze item or a gap (AG106, not AG101)
-    gap: int = 0  # which gap of a text, from 1
-    at: Loc | None = None  # where, if not at its key's value (a table's header)
-
-    def loc(self, card: Card) -> Loc:
-        # Worked out only for a finding: a location is made from the parser's mark.
-        return self.at or card.value_locs.get(self.key, card.loc)
-
-
-@dataclass(frozen=True, slots=True)
 class Finding:
     code: str
     loc: Loc
@@ -63,40 +45,9 @@ class Finding:
 
 
 def pieces(card: Card) -> Iterator[Piece]:
-    if card.kind == "term":
-        yield Piece("term", "term", card["term"], answer=card["reverse"])
-        yield Piece("meaning", "meaning", card["meaning"], answer=True)
-    elif card.kind == "command":
-        yield Piece("command", "command", card["command"], code=True, answer=True)
-        if card["typed"] and card["typed"] != card["command"]:
-            yield Piece("type", "type", card["typed"], code=True)
-        yield Piece("meaning", "meaning", card["meaning"], answer=True)
-    elif card.kind == "table":
-        for key in ("title", "row_name", "column_name"):
-            if card[key]:
-                yield Piece(key, key, card[key])
-        for key in ("rows", "columns"):
-            for i, header in enumerate(card[key], 1):
-                yield Piece(f"{key}[{i}]", key, header.label, at=header.loc)
-        for (row, column), value in card["cells"].items():
-            yield Piece(f"cells.{row}.{column}", "cells", value, answer=True)
-    elif card.kind == "cloze":
-        yield Piece("prompt", "prompt", card["prompt"])
-        for i, item in enumerate(card["items"], 1):
-            yield Piece(f"items[{i}]", "items", item, answer=True, cloze=True)
-    elif card.kind == "gaps":
-        if card["prompt"]:
-            yield Piece("prompt", "prompt", card["prompt"])
-        text = card["text"]
-        yield Piece("text", "text", "".join(p for p, _ in text), code=card["code"])
-        gaps = [p for p, gap in text if gap]
-        for i, gap in enumerate(gaps, 1):
-            yield Piece("text", "text", gap, code=card["code"], cloze=True, gap=i)
-    else:  # a kind these rules do not know yet: its texts, for spelling and damage only
-        code_keys = KINDS[card.kind].code_keys
-        for key, value in card.values.items():
-            if isinstance(value, str):
-                yield Piece(key, key, value, code=key in code_keys)
+    """Every text a card shows: its kind's own (the kind knows which are answers), then the
+    keys every card has."""
+    yield from KINDS[card.kind].texts_of(card)
     if card.hint:
         yield Piece("hint", "hint", card.hint)
     if card.note:
@@ -193,20 +144,17 @@ def _contains(haystack: str, needle: str) -> bool:
 
 
 def reverse_gives_away(card: Card) -> Iterator[Finding]:
-    if card.kind == "term" and card["reverse"]:
-        answer, label = card["term"], "term"
-    elif card.kind == "command":
-        answer, label = card["typed"] or card["command"], "command"
-    else:
-        return
-    if _contains(normal(card["meaning"]), normal(answer)):
+    for question in KINDS[card.kind].questions(card):
+        answer = question.answer
+        if answer is None or not _contains(normal(question.text), normal(answer)):
+            continue
+        label = "command" if question.answer_key == "type" else question.answer_key
         yield Finding(
             "AG103",
-            card.value_locs.get("meaning", card.loc),
-            "meaning",
+            card.value_locs.get(question.key, card.loc),
+            question.key,
             f"the reverse card asks for the {label} '{answer}', and this text, its prompt, "
-            f"holds it; say it without the {label}"
-            + (", or drop 'reverse'" if card.kind == "term" else ""),
+            f"holds it; say it without the {label}{question.remedy}",
         )
 
 
@@ -224,9 +172,12 @@ _PLACEHOLDER_LIKE = re.compile(
 
 
 def typed_placeholder(card: Card) -> Iterator[Finding]:
-    if card.kind != "command" or not card["typed"]:
-        return
-    typed = card["typed"]
+    for question in KINDS[card.kind].questions(card):
+        if question.typed and question.answer:
+            yield from _typed_placeholder(card, question.answer, question.answer_key)
+
+
+def _typed_placeholder(card: Card, typed: str, key: str) -> Iterator[Finding]:
     found = next(
         (
             match
@@ -237,7 +188,6 @@ def typed_placeholder(card: Card) -> Iterator[Finding]:
         None,
     )
     if found:
-        key = "type" if "type" in card.value_locs else "command"
         yield Finding(
             "AG105",
             card.value_locs.get(key, card.loc),
@@ -348,19 +298,8 @@ class Prompt:
 
 
 def prompts(card: Card) -> Iterator[Prompt]:
-    if card.kind == "term":
-        yield _prompt(card, "term", card["term"], code=False)
-        if card["reverse"]:
-            yield _prompt(card, "meaning", card["meaning"], code=False)
-    elif card.kind == "command":
-        yield _prompt(card, "command", card["command"], code=True)
-        yield _prompt(card, "meaning", card["meaning"], code=False)
-    elif card.kind == "cloze":
-        yield _prompt(card, "prompt", card["prompt"], code=False)
-    elif card.kind == "gaps":
-        # Every gap's card shows the rest of the text: the text with its gaps is the question.
-        text = "".join("\u2026" if gap else piece for piece, gap in card["text"])
-        yield _prompt(card, "text", f"{card['prompt'] or ''}\n{text}", card["code"])
+    for question in KINDS[card.kind].questions(card):
+        yield _prompt(card, question.key, question.text, question.code)
 
 
 def _prompt(card: Card, label: str, text: str, code: bool) -> Prompt:

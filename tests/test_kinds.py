@@ -115,7 +115,8 @@ def test_note_type_is_the_pinned_one(name: str):
 @pytest.mark.parametrize("name", list(KINDS))
 def test_retired_note_types_stay_as_published(name: str):
     """A note type a learner may still have notes of is never edited, never dropped."""
-    pinned = json.loads(PINS.read_text(encoding="utf-8"))[name]["retired"]
+    pinned = json.loads(PINS.read_text(encoding="utf-8")).get(name, {}).get("retired")
+    assert pinned is not None, _pin_message(name, None)
     assert [_pin(t) for t in KINDS[name].retired] == pinned, (
         f"kind '{name}': its retired note types differ from their pins. Learners still have "
         "notes of them: the build uses them to tell the learner how to move those notes."

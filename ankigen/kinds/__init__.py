@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
-from ankigen.cards import Card
+from ankigen.cards import Card, Piece, Question
 from ankigen.notes import Note, NoteType
 from ankigen.schema import Context, Field
 from ankigen.slots import History
@@ -41,6 +41,20 @@ class Kind:
     # Keys whose whole text is a command (not prose): the lint checks it as it checks
     # `inline code`, for characters a learner cannot type back (`ankigen.lint`).
     code_keys: tuple[str, ...] = ()
+    # For the card-design rules (rules.py): every text a card of this kind shows, marked
+    # answer where the learner must produce it, and what each of its Anki cards asks.
+    # Without them, a kind's texts are checked for spelling and damage only.
+    texts: Callable[[Card], Iterable[Piece]] | None = None
+    questions: Callable[[Card], Iterable[Question]] = lambda card: ()
+
+    def texts_of(self, card: Card) -> Iterable[Piece]:
+        if self.texts is not None:
+            return self.texts(card)
+        return (
+            Piece(key, key, value, code=key in self.code_keys)
+            for key, value in card.values.items()
+            if isinstance(value, str)
+        )
 
 
 # In this order `ankigen list` shows their columns and `ankigen new` writes their examples.

@@ -6,8 +6,10 @@ stays with that item whatever is inserted, removed, reordered or edited around i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ankigen import notes, slots
-from ankigen.cards import Card
+from ankigen.cards import Card, Piece, Question
 from ankigen.kinds import Kind
 from ankigen.markup import text_html
 from ankigen.notes import Note, NoteType, Template
@@ -56,6 +58,16 @@ def generate(card: Card, history: slots.History) -> list[Note]:
     return [notes.note_of(card, NOTE_TYPE, {"Text": text}, data=record)]
 
 
+def texts(card: Card) -> Iterator[Piece]:
+    yield Piece("prompt", "prompt", card["prompt"])
+    for i, item in enumerate(card["items"], 1):
+        yield Piece(f"items[{i}]", "items", item, answer=True, cloze=True)
+
+
+def questions(card: Card) -> Iterator[Question]:
+    yield Question("prompt", card["prompt"], False)
+
+
 EXAMPLE = """\
   # cloze: a list asked one item at a time.
   - id: {section}-primary-colours
@@ -73,6 +85,8 @@ KIND = Kind(
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    texts=texts,
+    questions=questions,
     retired=RETIRED,
     asks="one per item",
 )

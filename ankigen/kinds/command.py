@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from ankigen import notes
-from ankigen.cards import Card
+from ankigen.cards import Card, Piece, Question
 from ankigen.kinds import Kind
 from ankigen.markup import code_html, text_html
 from ankigen.notes import Note, NoteType, Template
@@ -89,6 +90,20 @@ def generate(card: Card, _history: History) -> list[Note]:
     return [notes.note_of(card, NOTE_TYPE, fields)]
 
 
+def texts(card: Card) -> Iterator[Piece]:
+    yield Piece("command", "command", card["command"], code=True, answer=True)
+    if card["typed"] and card["typed"] != card["command"]:
+        yield Piece("type", "type", card["typed"], code=True)
+    yield Piece("meaning", "meaning", card["meaning"], answer=True)
+
+
+def questions(card: Card) -> Iterator[Question]:
+    yield Question("command", card["command"], True)
+    answer_key = "type" if card.values.get("type") else "command"
+    answer = card["typed"] or card["command"]
+    yield Question("meaning", card["meaning"], False, answer, answer_key, bool(card["typed"]))
+
+
 EXAMPLE = """\
   # command: asked both ways; the learner types the command in.
   - id: {section}-git-log
@@ -115,6 +130,8 @@ KIND = Kind(
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    texts=texts,
+    questions=questions,
     finish=finish,
     retired=RETIRED,
     asks="Command → Meaning; Meaning → Command (typed)",

@@ -8,10 +8,11 @@ Gaps keep their cloze numbers for life by their text, like a cloze list's items
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from ankigen import notes, slots
-from ankigen.cards import Card
+from ankigen.cards import Card, Piece, Question
 from ankigen.kinds import Kind
 from ankigen.kinds.cloze import deletion
 from ankigen.markup import code_html, text_html
@@ -85,6 +86,22 @@ def generate(card: Card, history: slots.History) -> list[Note]:
     return [notes.note_of(card, NOTE_TYPE, {"Text": text}, data=record)]
 
 
+def texts(card: Card) -> Iterator[Piece]:
+    if card["prompt"]:
+        yield Piece("prompt", "prompt", card["prompt"])
+    pieces: list[tuple[str, bool]] = card["text"]
+    yield Piece("text", "text", "".join(p for p, _ in pieces), code=card["code"])
+    gaps = [p for p, gap in pieces if gap]
+    for i, gap in enumerate(gaps, 1):
+        yield Piece("text", "text", gap, code=card["code"], cloze=True, gap=i)
+
+
+def questions(card: Card) -> Iterator[Question]:
+    # Every gap's card shows the rest of the text: the text with its gaps is the question.
+    text = "".join("\u2026" if gap else piece for piece, gap in card["text"])
+    yield Question("text", f"{card['prompt'] or ''}\n{text}", card["code"])
+
+
 EXAMPLE = """\
   - id: {section}-git-commit
     kind: gaps
@@ -99,6 +116,8 @@ KIND = Kind(
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    texts=texts,
+    questions=questions,
     asks="one per gap",
     finish=finish,
     code_keys=(),

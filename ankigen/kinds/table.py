@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ankigen import notes
-from ankigen.cards import Card
+from ankigen.cards import Card, Piece
 from ankigen.errors import Loc, Where
 from ankigen.kinds import Kind
 from ankigen.load import Mapping, Sequence
@@ -224,6 +225,17 @@ def generate(card: Card, _history: History) -> list[Note]:
     return cell_notes
 
 
+def texts(card: Card) -> Iterator[Piece]:
+    for key in ("title", "row_name", "column_name"):
+        if card[key]:
+            yield Piece(key, key, card[key])
+    for key in ("rows", "columns"):
+        for i, header in enumerate(card[key], 1):
+            yield Piece(f"{key}[{i}]", key, header.label, at=header.loc)
+    for (row, column), value in card["cells"].items():
+        yield Piece(f"cells.{row}.{column}", "cells", value, answer=True)
+
+
 EXAMPLE = """\
   # table: one card per cell; keep the keys when you rename a label.
   - id: {section}-states-of-water
@@ -254,6 +266,7 @@ KIND = Kind(
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    texts=texts,
     asks="one per cell",
     finish=finish,
     retired=RETIRED,

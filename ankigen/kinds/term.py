@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ankigen import notes
-from ankigen.cards import Card
+from ankigen.cards import Card, Piece, Question
 from ankigen.kinds import Kind
 from ankigen.markup import text_html
 from ankigen.notes import Note, NoteType, Template
@@ -54,6 +56,19 @@ def generate(card: Card, _history: History) -> list[Note]:
     return [notes.note_of(card, NOTE_TYPE, fields)]
 
 
+def texts(card: Card) -> Iterator[Piece]:
+    yield Piece("term", "term", card["term"], answer=card["reverse"])
+    yield Piece("meaning", "meaning", card["meaning"], answer=True)
+
+
+def questions(card: Card) -> Iterator[Question]:
+    yield Question("term", card["term"], False)
+    if card["reverse"]:
+        yield Question(
+            "meaning", card["meaning"], False, card["term"], "term", False, ", or drop 'reverse'"
+        )
+
+
 EXAMPLE = """\
   # term: a term and its meaning.
   - id: {section}-photosynthesis
@@ -69,6 +84,8 @@ KIND = Kind(
     note_type=NOTE_TYPE,
     generate=generate,
     example=EXAMPLE,
+    texts=texts,
+    questions=questions,
     retired=RETIRED,
     asks="Term → Meaning; Meaning → Term (only if `reverse`)",
 )
