@@ -327,6 +327,40 @@ def test_a_rebuild_reads_only_what_changed_and_writes_what_a_full_build_writes(
     assert {p.name: p.read_bytes() for p in full.iterdir()} == incremental
 
 
+def test_watch_rebuilds_through_the_same_incremental_path(project: Path, monkeypatch) -> None:
+    import time
+
+    import ankigen.build
+
+    cards = project / "cards"
+    _sections(cards, 3)
+    loaded: list[str] = []
+    load_file = ankigen.build.load_file
+
+    def loading(path, *args):
+        loaded.append(path.name)
+        return load_file(path, *args)
+
+    looks = {"n": 0, "now": 0.0}
+
+    def sleep(_: float) -> None:
+        looks["n"] += 1
+        looks["now"] += 1.0
+        if looks["n"] == 1:  # a save after the first build
+            s1 = cards / "s1.yaml"
+            s1.write_text(s1.read_text(encoding="utf-8").replace("m1}", "m1 edited}"))
+        if looks["n"] == 5:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ankigen.build, "load_file", loading)
+    monkeypatch.setattr(time, "sleep", sleep)
+    monkeypatch.setattr(time, "monotonic", lambda: looks["now"])
+    code, out, _ = run("build", "--watch")
+    assert code == 0
+    assert loaded == ["s0.yaml", "s1.yaml", "s2.yaml", "s1.yaml"]
+    assert out.count("decks/s1.apkg: 3 notes, 5 cards (written; 0 added, 1 changed") == 1
+
+
 def test_a_rebuild_still_sees_what_other_files_claimed(project: Path) -> None:
     cards = project / "cards"
     _sections(cards, 3)
