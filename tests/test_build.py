@@ -257,7 +257,9 @@ def _sections(cards: Path, count: int) -> None:
 
 def _edit(cards: Path) -> None:
     """One card edited, one removed, one cloze item removed and one added, one card moved
-    from s2 to s1 and a new one added: everything the identity rules care about."""
+    from s2 to s1, a new one added and a section removed: everything the identity rules
+    and the report care about."""
+    (cards / "s3.yaml").unlink()
     s1 = cards / "s1.yaml"
     text = s1.read_text(encoding="utf-8")
     text = text.replace("meaning: m1}", "meaning: m1 edited}")
@@ -305,10 +307,10 @@ def test_a_rebuild_reads_only_what_changed_and_writes_what_a_full_build_writes(
 
     monkeypatch.setattr(ankigen.build, "load_file", loading)
     monkeypatch.setattr(ankigen.build, "read_package", reading)
-    code, out, _ = run("build")
+    code, out, err = run("build")
     assert code == 0
     assert sorted(loaded) == ["s1.yaml", "s2.yaml"]
-    assert sorted(read) == [["Test::S1"], ["Test::S2"]]
+    assert sorted(read) == [["Test::S1"], ["Test::S2"], ["Test::S3"]]
     assert "decks/s0.apkg: 4 notes" in out and "(unchanged; 0 added" in out
     assert "cards/s1.yaml" not in out  # no problem
     assert "1 note moved to deck 'Test::S1'" in out
@@ -322,8 +324,12 @@ def test_a_rebuild_reads_only_what_changed_and_writes_what_a_full_build_writes(
         if name.endswith(".apkg"):
             (full / name).write_bytes(data)
     loaded.clear()
-    assert run("build", "--out", "full")[0] == 0
-    assert len(loaded) == 4
+    assert run("build", "--out", "full") == (
+        0,
+        out.replace("decks/", "full/"),
+        err.replace("decks/", "full/"),
+    )
+    assert len(loaded) == 3
     assert {p.name: p.read_bytes() for p in full.iterdir()} == incremental
 
 
