@@ -228,9 +228,11 @@ while proc.poll() is None:
         sampled = max(sampled, tree_pss_kib(proc.pid))
     time.sleep(0.1)
 wall = time.perf_counter() - start
-rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, sampled)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+rss = max(usage.ru_maxrss, sampled)
+cpu = usage.ru_utime + usage.ru_stime
 out.seek(0); err.seek(0)
-print(json.dumps({"wall": wall, "rss": rss, "rc": proc.returncode,
+print(json.dumps({"wall": wall, "cpu": cpu, "rss": rss, "rc": proc.returncode,
                   "out": out.read(), "err": err.read()}))
 """
 _RSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
@@ -239,6 +241,7 @@ _RSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS
 @dataclass
 class Run:
     wall: float
+    cpu: float  # user + system seconds: less disturbed than wall time by a loaded machine
     rss_mb: float
     out: str
 
@@ -250,12 +253,13 @@ def run_once(cmd: list[str], env: dict[str, str]) -> Run:
     result = json.loads(wrapped.stdout)
     if result["rc"] != 0:
         sys.exit(f"{' '.join(cmd)} exited {result['rc']}:\n{result['err'][-2000:]}")
-    return Run(result["wall"], result["rss"] * _RSS_UNIT / 2**20, result["out"])
+    return Run(result["wall"], result["cpu"], result["rss"] * _RSS_UNIT / 2**20, result["out"])
 
 
 @dataclass
 class Measure:
     wall: float  # median
+    cpu: float  # median
     rss_mb: float  # highest peak over the repeats
     out: str  # of the last run
 
@@ -267,7 +271,10 @@ def measure(cmd: list[str], env: dict[str, str], repeat: int, before=None) -> Me
             before()
         runs.append(run_once(cmd, env))
     return Measure(
-        statistics.median(r.wall for r in runs), max(r.rss_mb for r in runs), runs[-1].out
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.cpu for r in runs),
+        max(r.rss_mb for r in runs),
+        runs[-1].out,
     )
 
 
@@ -357,11 +364,12 @@ def main() -> None:
     report([(t, s) for t in trees for s in sizes], results, counts, help_run)
 
 
-def baseline_seconds(m: Measure) -> float:
-    """genanki's writing time, as baseline.py reports it (reading the decks is not its work)."""
-    found = re.search(r"^write: ([0-9.]+)$", m.out, re.M)
+def baseline_seconds(m: Measure) -> tuple[float, float]:
+    """genanki's writing time (wall, CPU), as baseline.py reports it: reading the decks
+    back is not its work."""
+    found = re.search(r"^write: ([0-9.]+) s, cpu ([0-9.]+) s$", m.out, re.M)
     assert found, m.out
-    return float(found.group(1))
+    return float(found.group(1)), float(found.group(2))
 
 
 def report(runs, results, counts, help_run: Measure) -> None:
@@ -372,22 +380,25 @@ def report(runs, results, counts, help_run: Measure) -> None:
         f"{platform.system()} {platform.machine()}, load average {load:.2f} at the end\n"
     )
     print(
-        "| tree | cards | notes | Anki cards | command | median wall s | peak memory MB "
-        "| × baseline | × build |"
+        "| tree | cards | notes | Anki cards | command | median wall s | median CPU s "
+        "| peak memory MB | × baseline (CPU) | × build (CPU) |"
     )
-    print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|")
     for tree, size in runs:
         res = results[tree, size]
-        base = baseline_seconds(res["baseline (genanki)"])
-        build = res["build"].wall
+        base_wall, base_cpu = baseline_seconds(res["baseline (genanki)"])
+        build = res["build"].cpu
         notes, cards = counts[tree, size]
         for name, m in res.items():
-            wall = base if name == "baseline (genanki)" else m.wall
+            wall, cpu = (base_wall, base_cpu) if name == "baseline (genanki)" else (m.wall, m.cpu)
             print(
-                f"| {tree} | {size:,} | {notes:,} | {cards:,} | {name} "
-                f"| {wall:.2f} | {m.rss_mb:.0f} | {wall / base:.2f} | {wall / build:.2f} |"
+                f"| {tree} | {size:,} | {notes:,} | {cards:,} | {name} | {wall:.2f} | {cpu:.2f} "
+                f"| {m.rss_mb:.0f} | {cpu / base_cpu:.2f} | {cpu / build:.2f} |"
             )
-    print(f"| – | – | – | – | --help | {help_run.wall:.3f} | {help_run.rss_mb:.0f} | | |\n")
+    print(
+        f"| – | – | – | – | --help | {help_run.wall:.3f} | {help_run.cpu:.3f} "
+        f"| {help_run.rss_mb:.0f} | | |\n"
+    )
 
 
 if __name__ == "__main__":
