@@ -268,7 +268,12 @@ def _record(section: Section, file: Path, warnings: list[Problem]) -> Record:
         "id_loc": at(section.value_locs.get("id")),
         "name": section.deck,
         "name_loc": at(section.value_locs.get("deck")),
-        "card_ids": [[card.id, *at(card.value_locs.get("id"))] for card in section.cards],
+        # One text, "id line col" a line (ids are slugs): a list per card would take several
+        # times the memory, and a build holds the record of every file until its end.
+        "card_ids": "\n".join(
+            f"{card.id} {' '.join(map(str, at(card.value_locs.get('id'))))}"
+            for card in section.cards
+        ),
         "warnings": [
             ["" if w.loc.path == display else w.loc.path, w.loc.line, w.loc.col, w.message]
             for w in warnings
@@ -279,7 +284,12 @@ def _record(section: Section, file: Path, warnings: list[Problem]) -> Record:
 def _recall(validator: Validator, record: Record, file: Path) -> None:
     display = str(file)
     validator.recall(
-        [(card_id, Loc(display, line, col)) for card_id, line, col in record["card_ids"]],
+        [
+            (card_id, Loc(display, int(line), int(col)))
+            for card_id, line, col in (
+                entry.split(" ") for entry in record["card_ids"].split("\n") if entry
+            )
+        ],
         record["id"],
         Loc(display, *record["id_loc"]),
         record["name"],

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import stat
 import zlib
@@ -33,6 +34,7 @@ from ankigen import __version__
 from ankigen.kinds import KINDS
 
 STAMP_NAME = ".ankigen-build.json"
+_CARD_IDS = re.compile(r"(?:\S+ \d+ \d+(?:\n\S+ \d+ \d+)*)?")  # "id line col" a line
 FORMAT = 2
 
 
@@ -44,7 +46,7 @@ class Stamp:
     # deck file name -> {sha256, notes, cards, max_id, note_types: {id: mod}}
     decks: dict[str, dict[str, Any]]
     # card file (path under the cards folder) -> {deck: file name, id, id_loc, name,
-    # name_loc, card_ids: [[id, line, col]], warnings: [[path, line, col, message]]}
+    # name_loc, card_ids: "id line col" a line, warnings: [[path, line, col, message]]}
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     # note type id -> its JSON as the decks hold it, without "mod" (the decks' own)
     note_types: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -137,11 +139,8 @@ def _well_formed(stamp: Stamp) -> bool:
             and all(isinstance(value.get(k), str) for k in ("deck", "id", "name"))
             and loc(value.get("id_loc"))
             and loc(value.get("name_loc"))
-            and isinstance(value.get("card_ids"), list)
-            and all(
-                isinstance(c, list) and len(c) == 3 and isinstance(c[0], str) and loc(c[1:])
-                for c in value["card_ids"]
-            )
+            and isinstance(value.get("card_ids"), str)
+            and _CARD_IDS.fullmatch(value["card_ids"]) is not None
             and isinstance(value.get("warnings"), list)
             and all(
                 isinstance(w, list)
