@@ -88,12 +88,18 @@ def find(
 ) -> Findings:
     """What this build leaves for the learner to do, with what an unfinished build left."""
     notes = {guid: row for snapshot in built.values() for guid, row in snapshot.notes.items()}
+    pending = Findings.read(out_dir)
+    # Only notes the last builds knew can have lost cards: a first build of 100k cards
+    # need not hold a set of card numbers for each of its notes.
     cards: dict[str, set[int]] = {}
     decks: dict[str, str] = {}
     for snapshot in built.values():
         for guid, ordinal in snapshot.cards:
-            cards.setdefault(guid, set()).add(ordinal)
-        decks.update(snapshot.note_decks)
+            if guid in memory.notes or guid in pending.emptied:
+                cards.setdefault(guid, set()).add(ordinal)
+        for guid, deck in snapshot.note_decks.items():
+            if guid in memory.notes or guid in pending.moved:
+                decks[guid] = deck
     before_cards: dict[str, set[int]] = {}
     for guid, ordinal in memory.cards:
         before_cards.setdefault(guid, set()).add(ordinal)
@@ -117,7 +123,6 @@ def find(
             found.retyped[guid] = (row.id, before.note_type_id, row.note_type_id)
 
     # What a build that did not finish found, as far as it is still true.
-    pending = Findings.read(out_dir)
     for guid, value in pending.removed.items():
         if guid not in notes:
             found.removed.setdefault(guid, value)

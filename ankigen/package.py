@@ -157,7 +157,10 @@ def build_package(
         decks=sorted(deck.name for deck, _ in decks),
         descriptions={deck.name: deck.description for deck, _ in decks},
     )
-    models = {n.note_type.id: _model(n.note_type) for _, notes in decks for n in notes}
+    # One genanki model per note type, not per note (a dict comprehension would make one
+    # for every note and keep the last).
+    types = {n.note_type.id: n.note_type for _, notes in decks for n in notes}
+    models = {type_id: _model(note_type) for type_id, note_type in types.items()}
     planned: list[Planned] = []
     genanki_decks = []
     for (deck_name, description), notes in decks:

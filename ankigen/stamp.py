@@ -1,12 +1,17 @@
-"""What the last build was made from, so a rebuild with nothing changed can stop early.
+"""What the last build was made from, so a rebuild reads only what changed.
 
 `<out>/.ankigen-build.json` records a digest of every file under the cards folder, of
-every deck written, and of the engine that wrote them (ankigen's own code and the
-versions of the libraries whose bytes end up in a deck). A build is deterministic: the
-same inputs, the same engine and the same previous decks make the same decks again.
-So when all three match, the decks are current and nothing needs to be read or made.
-Anything else (no stamp, a changed card or image, a deck touched by hand) means a
-full build, which then writes a new stamp.
+the engine that wrote the decks (ankigen's own code and the versions of the libraries
+whose bytes end up in a deck), and, per card file, what the rest of a build needs to
+know of it without reading it again: its section id, deck name and card ids (with
+where they are written, for messages), its warnings, and its deck (digest, counts, the
+highest id and the note types it holds).
+
+A build is deterministic: the same card file, engine and previous deck make the same
+deck again. So a card file whose digest, engine and deck match the record is
+"current" (one rule, used by build, `--check` and the stamp itself): its deck is not
+made again, and not even read back. Any other file under the folder (an image) changed
+means every section is made again, as does a missing or foreign stamp.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import stat
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +34,8 @@ from ankigen import __version__
 from ankigen.kinds import KINDS
 
 STAMP_NAME = ".ankigen-build.json"
+_CARD_IDS = re.compile(r"(?:\S+ \d+ \d+(?:\n\S+ \d+ \d+)*)?")  # "id line col" a line
+FORMAT = 2
 
 
 @dataclass
@@ -35,9 +43,14 @@ class Stamp:
     engine: str
     combined: bool
     inputs: dict[str, str]  # path under the cards folder -> sha256
-    decks: dict[str, dict[str, Any]]  # deck file name -> {sha256, notes, cards}
-    warnings: list[str] = field(default_factory=list)
-    sections: list[str] = field(default_factory=list)  # deck file names the sections make
+    # deck file name -> {sha256, notes, cards, max_id, note_types: {id: mod}}
+    decks: dict[str, dict[str, Any]]
+    # card file (path under the cards folder) -> {deck: file name, id, id_loc, name,
+    # name_loc, card_ids: "id line col" a line, warnings: [[path, line, col, message]]}
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # note type id -> its JSON as the decks hold it, without "mod" (the decks' own)
+    note_types: dict[str, dict[str, Any]] = field(default_factory=dict)
+    format: int = FORMAT
 
 
 def engine() -> str:
@@ -104,40 +117,68 @@ def _well_formed(stamp: Stamp) -> bool:
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         )
 
+    def ints(value: Any) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and type(v) is int for k, v in value.items()
+        )
+
     def deck(value: Any) -> bool:
         return (
             isinstance(value, dict)
             and isinstance(value.get("sha256"), str)
-            and all(type(value.get(k)) is int for k in ("notes", "cards"))
+            and all(type(value.get(k)) is int for k in ("notes", "cards", "max_id"))
+            and ints(value.get("note_types"))
+        )
+
+    def loc(value: Any) -> bool:
+        return isinstance(value, list) and len(value) == 2 and all(type(n) is int for n in value)
+
+    def section(value: Any) -> bool:
+        return (
+            isinstance(value, dict)
+            and all(isinstance(value.get(k), str) for k in ("deck", "id", "name"))
+            and loc(value.get("id_loc"))
+            and loc(value.get("name_loc"))
+            and isinstance(value.get("card_ids"), str)
+            and _CARD_IDS.fullmatch(value["card_ids"]) is not None
+            and isinstance(value.get("warnings"), list)
+            and all(
+                isinstance(w, list)
+                and len(w) == 4
+                and isinstance(w[0], str)
+                and loc(w[1:3])
+                and isinstance(w[3], str)
+                for w in value["warnings"]
+            )
         )
 
     return (
-        isinstance(stamp.engine, str)
+        stamp.format == FORMAT
+        and isinstance(stamp.engine, str)
         and isinstance(stamp.combined, bool)
         and texts(stamp.inputs)
         and isinstance(stamp.decks, dict)
         and all(isinstance(k, str) and deck(v) for k, v in stamp.decks.items())
-        and isinstance(stamp.warnings, list)
-        and all(isinstance(w, str) for w in stamp.warnings)
-        and isinstance(stamp.sections, list)
-        and all(isinstance(name, str) for name in stamp.sections)
+        and isinstance(stamp.sections, dict)
+        and all(isinstance(k, str) and section(v) for k, v in stamp.sections.items())
+        and isinstance(stamp.note_types, dict)
+        and all(isinstance(v, dict) for v in stamp.note_types.values())
     )
 
 
-def current(stamp: Stamp, inputs: dict[str, str], out_dir: Path, combined: bool) -> bool:
-    """True if the decks in `out_dir` are what a build of these inputs would make."""
-    if stamp.engine != engine() or stamp.combined != combined or stamp.inputs != inputs:
-        return False
+def deck_is_current(out_dir: Path, name: str, record: dict[str, Any]) -> bool:
+    """The deck on disk is the one the stamp recorded (not touched since, by hand or by
+    an unfinished build)."""
     try:
-        return all(
-            digest((out_dir / name).read_bytes()) == deck["sha256"]
-            for name, deck in stamp.decks.items()
-        )
+        return digest((out_dir / name).read_bytes()) == record["sha256"]
     except OSError:
         return False
 
 
 def serialize(stamp: Stamp) -> bytes:
     # ASCII: a file name that is not UTF-8 (kept by Python as lone surrogates) is written
-    # as a \udcxx escape and read back as the same name.
-    return (json.dumps(asdict(stamp), ensure_ascii=True, indent=1, sort_keys=True) + "\n").encode()
+    # as a \udcxx escape and read back as the same name. Compact, and no deep copy
+    # (asdict): at 100k cards the record of every card id is most of the file.
+    fields = {name: getattr(stamp, name) for name in stamp.__dataclass_fields__}
+    text = json.dumps(fields, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    return (text + "\n").encode()

@@ -10,6 +10,7 @@ processing instruction (`<?xml-stylesheet?>`) is refused when it is met, in any 
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.parsers.expat
 from typing import Any
@@ -68,10 +69,20 @@ class Refused(Exception):
         super().__init__(f"line {line}: {what}")
 
 
+@functools.lru_cache(maxsize=64)  # an image is often shown by many cards
 def svg_problem(data: bytes) -> str | None:
     """Why this SVG may not be shown in a learner's Anki, or None."""
     parser = xml.parsers.expat.ParserCreate()
     checker = _Checker(parser)
+    try:
+        return _parse(parser, checker, data)
+    finally:
+        # The parser's handlers hold the checker, which holds the parser: a cycle, which a
+        # build (the cyclic collector off) would otherwise keep for every image it checks.
+        checker.parser = None
+
+
+def _parse(parser: Any, checker: _Checker, data: bytes) -> str | None:
     try:
         parser.Parse(data, True)
     except Refused as e:

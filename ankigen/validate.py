@@ -171,20 +171,54 @@ class Validator:
         self.decks: dict[str, tuple[Loc, str]] = {}  # deck_key -> where, as written
 
     def section(self, display: str, data: Any) -> Section | None:
-        section = _section(display, data, self.problems, self.card_ids)
-        if section is None:
-            return None
-        id_loc = section.value_locs.get("id", Loc(display, 1, 1))
-        deck_loc = section.value_locs.get("deck", Loc(display, 1, 1))
-        if section.id in self.section_ids:
-            other = self.section_ids[section.id]
-            self.problems.add(id_loc, f"section id '{section.id}' is also used at {other}")
-        key = deck_key(section.deck)
+        section, whole = self.check(display, data)
+        return section if whole else None
+
+    def check(self, display: str, data: Any) -> tuple[Section | None, bool]:
+        """The section with the cards that passed, and whether all of the file did (only
+        then is it built; the cards that passed are still linted)."""
+        header, section, whole = _section(display, data, self.problems, self.card_ids)
+        if header is not None:
+            # Even when a card is wrong: every problem is reported in one run.
+            locs = data.value_locs
+            self.claim(
+                header["id"],
+                locs.get("id", Loc(display, 1, 1)),
+                header["deck"],
+                locs.get("deck", Loc(display, 1, 1)),
+            )
+        return section, whole
+
+    def recall(
+        self,
+        card_ids: list[tuple[str, Loc]],
+        section_id: str,
+        id_loc: Loc,
+        deck: str,
+        deck_loc: Loc,
+    ) -> None:
+        """A file not read again (an incremental build): what the last build recorded of it
+        claims its ids and deck name, in file order, as reading it would have."""
+        for card_id, loc in card_ids:
+            if card_id in self.card_ids:
+                first = self.card_ids[card_id]
+                self.problems.add(
+                    loc, f"card '{card_id}': duplicate card id (first used at {first})"
+                )
+            else:
+                self.card_ids[card_id] = loc
+        self.claim(section_id, id_loc, deck, deck_loc)
+
+    def claim(self, section_id: str, id_loc: Loc, deck: str, deck_loc: Loc) -> None:
+        if section_id in self.section_ids:
+            other = self.section_ids[section_id]
+            self.problems.add(id_loc, f"section id '{section_id}' is also used at {other}")
+        key = deck_key(deck)
         if key in self.decks:
             other_loc, other_name = self.decks[key]
             same = (
                 ""
-                if other_name == section.deck
+                if other_name == deck
                 else (
                     f" ('{other_name}' there: Anki ignores letter case, Unicode normalization "
                     "and spaces around '::' in deck names)"
@@ -192,12 +226,11 @@ class Validator:
             )
             self.problems.add(
                 deck_loc,
-                f"deck '{section.deck}' is the same Anki deck as at {other_loc}{same}; give "
+                f"deck '{deck}' is the same Anki deck as at {other_loc}{same}; give "
                 "each section its own deck",
             )
-        self.section_ids.setdefault(section.id, id_loc)
-        self.decks.setdefault(key, (deck_loc, section.deck))
-        return section
+        self.section_ids.setdefault(section_id, id_loc)
+        self.decks.setdefault(key, (deck_loc, deck))
 
 
 def validate(files: Iterable[tuple[str, Any]], problems: Problems) -> list[Section]:
@@ -208,24 +241,26 @@ def validate(files: Iterable[tuple[str, Any]], problems: Problems) -> list[Secti
 
 def _section(
     display: str, data: Any, problems: Problems, card_ids: dict[str, Where]
-) -> Section | None:
+) -> tuple[dict[str, Any] | None, Section | None, bool]:
+    """The section's checked header (None if it is wrong), the section with the cards
+    that passed, and whether everything in the file did."""
     here = Loc(display, 1, 1)
     if data is BROKEN:
-        return None
+        return None, None, False
     if data is None:
         problems.add(
             here, "file is empty; expected a section with 'id', 'title', 'deck' and 'cards'"
         )
-        return None
+        return None, None, False
     if not isinstance(data, Mapping):
         # Not the text itself: the file may be a link to one that is not the user's to show.
         got = "text" if isinstance(data, str) else describe(data)
         problems.add(here, f"expected a section (a mapping) at the top level, got {got}")
-        return None
+        return None, None, False
     header = check_mapping(data, data.loc, SECTION_FIELDS, Context(problems, ""))
     raw_cards = data.get("cards")
     if not isinstance(raw_cards, Sequence):
-        return None
+        return header, None, False
     card_dir = Path(display).parent
     cards = [
         _card(item, loc, index, header or {}, problems, card_ids, card_dir)
@@ -235,18 +270,22 @@ def _section(
         problems.add(
             data.value_locs["id"], f"section id '{COMBINED}' is reserved for build --combined"
         )
-        return None
-    if header is None or None in cards:
-        return None
-    return Section(
-        id=header["id"],
-        title=header["title"],
-        deck=header["deck"],
-        cards=tuple(card for card in cards if card is not None),
-        path=display,
-        value_locs=data.value_locs,
-        description=header["description"],
-        silences=header["lint"],
+        return None, None, False
+    if header is None:
+        return header, None, False
+    return (
+        header,
+        Section(
+            id=header["id"],
+            title=header["title"],
+            deck=header["deck"],
+            cards=tuple(card for card in cards if card is not None),
+            path=display,
+            value_locs=data.value_locs,
+            description=header["description"],
+            silences=header["lint"],
+        ),
+        None not in cards,
     )
 
 

@@ -1,115 +1,92 @@
-"""The floor for `ankigen build`: the same notes written straight with genanki.
+"""The floor for `ankigen build`: the very notes of built decks, written again with genanki.
 
-    python bench/baseline.py SIZE OUT_DIR
+    python bench/baseline.py DECKS_DIR OUT_DIR
 
-No YAML, no validation, no previous build to compare with: the cards come from the
-benchmark's generator in memory, and each section becomes one .apkg via
-`Package.write_to_file`. The note types are ankigen's own, imported, so both sides make
-the same notes and cards.
+Reads every .apkg in DECKS_DIR (what `ankigen build` wrote: its note types, notes, tags,
+decks and media) and writes each again through genanki's `Package.write_to_file`, so
+both sides write exactly the same notes and cards with the same note types, whatever
+ankigen's kinds make. No YAML, no validation, no previous build to compare with.
+
+Prints one summary line per deck, as `ankigen build` does (the benchmark compares the
+counts), and the seconds spent writing (`write: S s, cpu C s`, wall and CPU), which is
+what the benchmark calls the baseline: reading the decks back is not genanki's work.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import sys
-from html import escape
+import tempfile
+import time
+import zipfile
 from pathlib import Path
 
 import genanki
 
-from ankigen.kinds import KINDS
-from ankigen.notes import NoteType
-from bench import make_sections
 
-
-def _model(note_type: NoteType) -> genanki.Model:
-    return genanki.Model(
-        note_type.id,
-        note_type.name,
-        fields=[{"name": name} for name in note_type.fields],
-        templates=[{"name": t.name, "qfmt": t.front, "afmt": t.back} for t in note_type.templates],
-        css=note_type.css,
-        model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
-    )
-
-
-# ankigen's own note types (ids, fields, templates, CSS), so both sides make the same notes
-# and cards however those change.
-MODELS = {name: _model(kind.note_type) for name, kind in KINDS.items()}
-
-
-def _note(kind: str, values: dict[str, str], tags: list[str], guid: str) -> genanki.Note:
-    # Fields by name, in the note type's order; any field not given stays empty.
-    model = MODELS[kind]
-    fields = [values.get(field["name"], "") for field in model.fields]
-    return genanki.Note(model, fields, tags=tags, guid=guid)
-
-
-def _grid(card: dict, asked: tuple[str, str]) -> str:
-    head = "".join(f"<th>{escape(c['label'])}</th>" for c in card["columns"])
-    body = []
-    for r in card["rows"]:
-        cells = []
-        for c in card["columns"]:
-            css = ' class="asked"' if (r["key"], c["key"]) == asked else ""
-            cells.append(f"<td{css}>{escape(card['cells'][r['key']][c['key']])}</td>")
-        body.append(f"<tr><th>{escape(r['label'])}</th>{''.join(cells)}</tr>")
-    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def notes_for(card: dict, tags: list[str]) -> list[genanki.Note]:
-    note = escape(card.get("note", ""))
-    guid = genanki.guid_for("ankigen", card["id"])
-    kind = card["kind"]
-    if kind == "term":
-        values = {
-            "Term": escape(card["term"]),
-            "Meaning": escape(card["meaning"]),
-            "Note": note,
-            "Reverse": "y" if card.get("reverse") else "",
-        }
-        return [_note(kind, values, tags, guid)]
-    if kind == "command":
-        values = {"Command": escape(card["command"]), "Meaning": escape(card["meaning"])}
-        return [_note(kind, {**values, "Note": note}, tags, guid)]
-    if kind == "cloze":
-        items = "".join(
-            f"<li>{{{{c{n}::{escape(item)}}}}}</li>"
-            for n, item in enumerate(card["items"], start=1)
+def _models(models_json: str) -> dict[int, genanki.Model]:
+    models = {}
+    for model_id, m in json.loads(models_json).items():
+        models[int(model_id)] = genanki.Model(
+            int(model_id),
+            m["name"],
+            fields=[{"name": f["name"]} for f in m["flds"]],
+            templates=[
+                {"name": t["name"], "qfmt": t["qfmt"], "afmt": t["afmt"]} for t in m["tmpls"]
+            ],
+            css=m["css"],
+            model_type=m["type"],
         )
-        text = f'<div class="prompt">{escape(card["prompt"])}</div><ul class="items">{items}</ul>'
-        return [_note(kind, {"Text": text, "Note": note}, tags, guid)]
-    return [
-        _note(
-            kind,
-            {
-                "Table": escape(card["title"]),
-                "Row": escape(r["label"]),
-                "Column": escape(c["label"]),
-                "Value": escape(card["cells"][r["key"]][c["key"]]),
-                "Grid": _grid(card, (r["key"], c["key"])),
-                "Note": note,
-            },
-            tags,
-            genanki.guid_for("ankigen", card["id"], r["key"], c["key"]),
-        )
-        for r in card["rows"]
-        for c in card["columns"]
-    ]
+    return models
+
+
+def read_deck(apkg: Path, media_dir: Path) -> tuple[list[genanki.Deck], list[str]]:
+    """The decks of a package as genanki objects, and its media files (extracted)."""
+    with zipfile.ZipFile(apkg) as archive:
+        collection = archive.read("collection.anki2")
+        index = json.loads(archive.read("media") or b"{}")
+        media = []
+        for entry, name in index.items():
+            path = media_dir / name
+            path.write_bytes(archive.read(entry))
+            media.append(str(path))
+    db = sqlite3.connect(":memory:")
+    db.deserialize(collection)
+    decks_json, models_json = db.execute("SELECT decks, models FROM col").fetchone()
+    models = _models(models_json)
+    decks = {
+        d["id"]: genanki.Deck(d["id"], d["name"], description=d.get("desc", ""))
+        for d in json.loads(decks_json).values()
+        if str(d["id"]) != "1"
+    }
+    deck_of = dict(db.execute("SELECT nid, did FROM cards GROUP BY nid"))
+    for nid, guid, mid, tags, flds in db.execute(
+        "SELECT id, guid, mid, tags, flds FROM notes ORDER BY id"
+    ):
+        note = genanki.Note(models[mid], flds.split("\x1f"), tags=tags.split(), guid=guid)
+        decks[deck_of[nid]].add_note(note)
+    db.close()
+    return list(decks.values()), media
 
 
 def main() -> None:
-    size, out = int(sys.argv[1]), Path(sys.argv[2])
+    source, out = Path(sys.argv[1]), Path(sys.argv[2])
     out.mkdir(parents=True, exist_ok=True)
-    for number, section in enumerate(make_sections(size)):
-        deck = genanki.Deck(1 << 30 | number, section["deck"])
-        for card in section["cards"]:
-            tags = [*section["tags"], f"kind::{card['kind']}", *card["tags"]]
-            for note in notes_for(card, tags):
-                deck.add_note(note)
-        genanki.Package(deck).write_to_file(out / f"{section['id']}.apkg")
-        # Same summary shape as `ankigen build`, so the benchmark can compare the counts.
-        cards = sum(len(n.cards) for n in deck.notes)
-        print(f"{out / section['id']}.apkg: {len(deck.notes)} notes, {cards} cards")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = []
+        for number, apkg in enumerate(sorted(source.glob("*.apkg"))):
+            media_dir = Path(tmp, str(number))
+            media_dir.mkdir()
+            work.append((apkg.name, *read_deck(apkg, media_dir)))
+        start, cpu = time.perf_counter(), time.process_time()
+        for name, decks, media in work:
+            genanki.Package(decks, media_files=media).write_to_file(out / name)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    for name, decks, _ in work:
+        notes = [n for d in decks for n in d.notes]
+        print(f"{out / name}: {len(notes)} notes, {sum(len(n.cards) for n in notes)} cards")
+    print(f"write: {seconds:.3f} s, cpu {cpu:.3f} s")
 
 
 if __name__ == "__main__":

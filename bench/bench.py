@@ -1,6 +1,7 @@
-"""Benchmark `ankigen` on synthetic card trees: wall time and peak memory, against genanki.
+"""Benchmark `ankigen` on two kinds of card trees: wall time and peak memory, against genanki.
 
-    python bench/bench.py [--sizes 1000,10000,100000] [--quick] [--repeat N] [--keep]
+    python bench/bench.py [--sizes 1000,10000,100000] [--trees synthetic,real] [--quick]
+                          [--repeat N] [--keep]
 
 See bench/README.md for what is measured and how to read the table.
 """
@@ -24,7 +25,9 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
+REPO_CARDS = HERE.parent / "cards"
 SECTIONS = 10
+COPIES = 10  # of each of the repository's sections, in the tree made from them
 
 NOUNS = [
     "コンテナ",
@@ -114,6 +117,8 @@ def make_sections(size: int) -> list[dict]:
                 "title": f"ベンチマーク {sid}",
                 "deck": f"Bench::{sid}",
                 "tags": ["bench"],
+                # The commands hold placeholders, which a typed answer may not.
+                "typed": False,
                 "cards": cards,
             }
         )
@@ -145,6 +150,45 @@ def write_tree(sections: list[dict], folder: Path) -> None:
     for section in sections:
         with (folder / f"{section['id']}.yaml").open("w", encoding="utf-8") as f:
             yaml.dump(section, f, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def write_real_tree(size: int, folder: Path) -> None:
+    """This repository's own cards made into a tree of about `size` cards: each section
+    copied COPIES times (its own section id and deck), each copy's card list repeated
+    (or cut) to its share of `size`, every card with a fresh id; images included."""
+    folder.mkdir(parents=True)
+    shutil.copytree(REPO_CARDS / "images", folder / "images")
+    files = sorted(REPO_CARDS.glob("*.yaml"))
+    share = size // (len(files) * COPIES)
+    for file in files:
+        section = yaml.safe_load(file.read_text(encoding="utf-8"))
+        cards = section["cards"]
+        for copy in range(COPIES):
+            repeated = []
+            for i in range(share):
+                card = cards[i % len(cards)]
+                repeated.append({**card, "id": f"{card['id']}-c{copy:02d}-r{i // len(cards)}"})
+            data = {
+                **section,
+                "id": f"{section['id']}-c{copy:02d}",
+                "deck": f"{section['deck']} {copy:02d}",
+                "cards": repeated,
+            }
+            with (folder / f"{data['id']}.yaml").open("w", encoding="utf-8") as f:
+                yaml.dump(data, f, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def edit_one_card(folder: Path) -> None:
+    """Change one card's text in the middle file of the tree (a new text each time)."""
+    files = sorted(folder.glob("*.yaml"))
+    path = files[len(files) // 2]
+    text = path.read_text(encoding="utf-8")
+    at = text.index("meaning: ") + len("meaning: ")
+    end = text.index("\n", at)
+    value = text[at:end]
+    quote = value[:1] if value[:1] in "'\"" else ""
+    inner = value[len(quote) : len(value) - len(quote)] if quote else value
+    path.write_text(f"{text[:at]}{quote}{inner}x{quote}{text[end:]}", encoding="utf-8")
 
 
 # A fresh process per measurement: RUSAGE_CHILDREN's ru_maxrss is the max over every child
@@ -184,9 +228,11 @@ while proc.poll() is None:
         sampled = max(sampled, tree_pss_kib(proc.pid))
     time.sleep(0.1)
 wall = time.perf_counter() - start
-rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, sampled)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+rss = max(usage.ru_maxrss, sampled)
+cpu = usage.ru_utime + usage.ru_stime
 out.seek(0); err.seek(0)
-print(json.dumps({"wall": wall, "rss": rss, "rc": proc.returncode,
+print(json.dumps({"wall": wall, "cpu": cpu, "rss": rss, "rc": proc.returncode,
                   "out": out.read(), "err": err.read()}))
 """
 _RSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
@@ -195,6 +241,7 @@ _RSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS
 @dataclass
 class Run:
     wall: float
+    cpu: float  # user + system seconds: less disturbed than wall time by a loaded machine
     rss_mb: float
     out: str
 
@@ -206,12 +253,13 @@ def run_once(cmd: list[str], env: dict[str, str]) -> Run:
     result = json.loads(wrapped.stdout)
     if result["rc"] != 0:
         sys.exit(f"{' '.join(cmd)} exited {result['rc']}:\n{result['err'][-2000:]}")
-    return Run(result["wall"], result["rss"] * _RSS_UNIT / 2**20, result["out"])
+    return Run(result["wall"], result["cpu"], result["rss"] * _RSS_UNIT / 2**20, result["out"])
 
 
 @dataclass
 class Measure:
     wall: float  # median
+    cpu: float  # median
     rss_mb: float  # highest peak over the repeats
     out: str  # of the last run
 
@@ -223,7 +271,10 @@ def measure(cmd: list[str], env: dict[str, str], repeat: int, before=None) -> Me
             before()
         runs.append(run_once(cmd, env))
     return Measure(
-        statistics.median(r.wall for r in runs), max(r.rss_mb for r in runs), runs[-1].out
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.cpu for r in runs),
+        max(r.rss_mb for r in runs),
+        runs[-1].out,
     )
 
 
@@ -236,40 +287,49 @@ def fresh(folder: Path):
     return lambda: shutil.rmtree(folder, ignore_errors=True)
 
 
-def bench_size(size: int, work: Path, env: dict[str, str], repeat: int, ankigen: list[str]):
-    sections = make_sections(size)
-    cards_dir, out, base_out = work / f"cards-{size}", work / f"decks-{size}", work / f"base-{size}"
-    write_tree(sections, cards_dir)
-    notes, anki_cards = expected_counts(sections)
+def bench_size(
+    tree: str, size: int, work: Path, env: dict[str, str], repeat: int, ankigen: list[str]
+):
+    cards_dir = work / f"{tree}-cards-{size}"
+    out, base_out = work / f"{tree}-decks-{size}", work / f"{tree}-base-{size}"
+    expected = None
+    if tree == "synthetic":
+        sections = make_sections(size)
+        write_tree(sections, cards_dir)
+        expected = expected_counts(sections)
+    else:
+        write_real_tree(size, cards_dir)
     build_cmd = [*ankigen, "build", "--cards", str(cards_dir), "--out", str(out)]
-    results = {
-        "build": measure(build_cmd, env, repeat, fresh(out)),
-        "rebuild (no change)": measure(build_cmd, env, repeat),
-        "build --check": measure([*build_cmd, "--check"], env, repeat),
-        "baseline (genanki)": measure(
-            [sys.executable, str(HERE / "baseline.py"), str(size), str(base_out)],
-            env,
-            repeat,
-            fresh(base_out),
-        ),
-    }
-    # The comparison only means something if both sides made the same notes and cards.
-    for name in ("build", "baseline (genanki)"):
-        if totals(results[name].out) != (notes, anki_cards):
-            sys.exit(
-                f"{name} at {size}: made {totals(results[name].out)} (notes, cards), "
-                f"expected {(notes, anki_cards)}"
-            )
+    results = {"build": measure(build_cmd, env, repeat, fresh(out))}
+    results["rebuild (no change)"] = measure(build_cmd, env, repeat)
+    results["build --check"] = measure([*build_cmd, "--check"], env, repeat)
+    # The baseline writes what the build wrote (before any edit).
+    base_cmd = [sys.executable, str(HERE / "baseline.py"), str(out), str(base_out)]
+    results["baseline (genanki)"] = measure(base_cmd, env, repeat, fresh(base_out))
+    results["rebuild (1 card edited)"] = measure(
+        build_cmd, env, repeat, lambda: edit_one_card(cards_dir)
+    )
+    counts = totals(results["build"].out)
+    if expected is not None and counts != expected:
+        sys.exit(f"build of {tree} {size}: made {counts} (notes, cards), expected {expected}")
+    if totals(results["baseline (genanki)"].out) != counts:
+        sys.exit(f"baseline of {tree} {size} made {totals(results['baseline (genanki)'].out)}")
     rebuild = results["rebuild (no change)"].out
     if "(written;" in rebuild:
         sys.exit(f"rebuild at {size} rewrote a deck; it should have changed nothing:\n{rebuild}")
-    return results, (notes, anki_cards)
+    edited = results["rebuild (1 card edited)"].out
+    if edited.count("(written;") != 1 or "1 changed" not in edited:
+        sys.exit(f"rebuild after one edit at {size} did not write one changed deck:\n{edited}")
+    return results, counts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sizes", default="1000,10000,100000", help="card entries per tree, comma-separated"
+    )
+    parser.add_argument(
+        "--trees", default="synthetic,real", help="which trees: synthetic, real, or both"
     )
     parser.add_argument("--quick", action="store_true", help="same as --sizes 1000")
     parser.add_argument(
@@ -285,55 +345,60 @@ def main() -> None:
     env = dict(os.environ)
     ankigen = [sys.executable, "-m", "ankigen"]
     try:
-        bench_size(50, work / "warmup", env, 1, ankigen)
+        bench_size("synthetic", 50, work / "warmup", env, 1, ankigen)
         results, counts = {}, {}
-        for size in sizes:
-            print(f"running {size} cards ...", file=sys.stderr, flush=True)
-            repeat = args.repeat or (3 if size <= 10_000 else 1)
-            results[size], counts[size] = bench_size(size, work, env, repeat, ankigen)
-        help_run = measure([*ankigen, "--help"], env, args.repeat or 3)
+        trees = args.trees.split(",")
+        for tree in trees:
+            for size in sizes:
+                print(f"running {tree} {size} cards ...", file=sys.stderr, flush=True)
+                repeat = args.repeat or (3 if size <= 10_000 else 1)
+                results[tree, size], counts[tree, size] = bench_size(
+                    tree, size, work, env, repeat, ankigen
+                )
+        help_run = measure([*ankigen, "--help"], env, args.repeat or 5)
     finally:
         if args.keep:
             print(f"kept {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
-    report(sizes, results, counts, help_run)
+    report([(t, s) for t in trees for s in sizes], results, counts, help_run)
 
 
-def report(sizes, results, counts, help_run: Measure) -> None:
+def baseline_seconds(m: Measure) -> tuple[float, float]:
+    """genanki's writing time (wall, CPU), as baseline.py reports it: reading the decks
+    back is not its work."""
+    found = re.search(r"^write: ([0-9.]+) s, cpu ([0-9.]+) s$", m.out, re.M)
+    assert found, m.out
+    return float(found.group(1)), float(found.group(2))
+
+
+def report(runs, results, counts, help_run: Measure) -> None:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"Machine: nproc {cpus}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}\n"
+        f"{platform.system()} {platform.machine()}, load average {load:.2f} at the end\n"
     )
-    print("| cards | notes | Anki cards | command | median wall s | peak memory MB | × baseline |")
-    print("|---:|---:|---:|---|---:|---:|---:|")
-    for size in sizes:
-        base = results[size]["baseline (genanki)"].wall
-        for name, m in results[size].items():
+    print(
+        "| tree | cards | notes | Anki cards | command | median wall s | median CPU s "
+        "| peak memory MB | × baseline (CPU) | × build (CPU) |"
+    )
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|")
+    for tree, size in runs:
+        res = results[tree, size]
+        base_wall, base_cpu = baseline_seconds(res["baseline (genanki)"])
+        build = res["build"].cpu
+        notes, cards = counts[tree, size]
+        for name, m in res.items():
+            wall, cpu = (base_wall, base_cpu) if name == "baseline (genanki)" else (m.wall, m.cpu)
             print(
-                f"| {size:,} | {counts[size][0]:,} | {counts[size][1]:,} | {name} "
-                f"| {m.wall:.2f} | {m.rss_mb:.0f} | {m.wall / base:.2f} |"
+                f"| {tree} | {size:,} | {notes:,} | {cards:,} | {name} | {wall:.2f} | {cpu:.2f} "
+                f"| {m.rss_mb:.0f} | {cpu / base_cpu:.2f} | {cpu / build:.2f} |"
             )
-    print(f"| – | – | – | --help | {help_run.wall:.3f} | {help_run.rss_mb:.0f} | |\n")
-
-    def wall(size: int, name: str) -> float:
-        return results[size][name].wall
-
-    print("Ratios:")
-    for size in sizes:
-        build = wall(size, "build")
-        print(
-            f"- {size:,} cards: build/baseline {build / wall(size, 'baseline (genanki)'):.2f}, "
-            f"rebuild/build {wall(size, 'rebuild (no change)') / build:.2f}, "
-            f"check/build {wall(size, 'build --check') / build:.2f}"
-        )
-    ordered = sorted(sizes)
-    for small, large in zip(ordered, ordered[1:], strict=False):
-        print(
-            f"- build time {large:,}/{small:,}: "
-            f"{wall(large, 'build') / wall(small, 'build'):.2f} (for {large / small:g}× the cards)"
-        )
+    print(
+        f"| – | – | – | – | --help | {help_run.wall:.3f} | {help_run.cpu:.3f} "
+        f"| {help_run.rss_mb:.0f} | | |\n"
+    )
 
 
 if __name__ == "__main__":

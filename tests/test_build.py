@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from anki.collection import Collection
 
 from ankigen.build import load_sections
@@ -241,42 +242,172 @@ def test_note_guids_are_genankis_guid_for_the_card_ids():
         assert note_guid(*ids) == genanki.guid_for("ankigen", *ids)
 
 
-def test_making_decks_in_a_second_process_writes_the_same_bytes(sample, monkeypatch, sample_counts):
-    import ankigen.build
-    from ankigen.packer import Packer
-
-    modes = []
-
-    class Recording(Packer):
-        def __init__(self, memory, clock, parallel):
-            modes.append(parallel)
-            super().__init__(memory, clock, parallel)
-
-    monkeypatch.setattr(ankigen.build, "Packer", Recording)
-
-    for name in ("more", "most"):
-        (sample / "cards" / f"{name}.yaml").write_text(
-            f'id: {name}\ntitle: {name}\ndeck: "Test::{name}"\ncards:\n'
-            f"  - {{id: {name}-1, kind: term, term: a, meaning: b}}\n",
+def _sections(cards: Path, count: int) -> None:
+    """Card files with a little of everything an edit can do to a section."""
+    for n in range(count):
+        (cards / f"s{n}.yaml").write_text(
+            f'id: s{n}\ntitle: S{n}\ndeck: "Test::S{n}"\ncards:\n'
+            f"  - {{id: s{n}-term, kind: term, term: t{n}, meaning: m{n}}}\n"
+            f"  - {{id: s{n}-gone, kind: term, term: g{n}, meaning: g{n}}}\n"
+            f"  - {{id: s{n}-list, kind: cloze, prompt: p{n}, items: [a, b, c]}}\n"
+            + ("  - {id: s0-command, kind: command, command: ls, meaning: m}\n" if n == 0 else ""),
             encoding="utf-8",
         )
 
-    def build_both() -> None:
-        monkeypatch.setattr(ankigen.build, "PARALLEL_FROM_BYTES", 10**12)
-        assert run("build", "--out", "alone")[0] == 0
-        monkeypatch.setattr(ankigen.build, "PARALLEL_FROM_BYTES", 0)
-        code, out, _ = run("build", "--out", "paired")
-        assert code == 0
-        assert f"{sample_counts.deck_line('paired/sample.apkg')} (written;" in out
-        for apkg in (sample / "alone").glob("*.apkg"):
-            assert apkg.read_bytes() == (sample / "paired" / apkg.name).read_bytes(), apkg.name
 
-    build_both()
-    card_file = sample / "cards" / "sample.yaml"
-    card_file.write_text(card_file.read_text(encoding="utf-8").replace("ゲストOS", "ゲスト"))
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000100")
-    build_both()  # now with the memory of a previous build
-    assert modes == [False, True, False, True]
+def _edit(cards: Path) -> None:
+    """One card edited, one removed, one cloze item removed and one added, one card moved
+    from s2 to s1, a new one added and a section removed: everything the identity rules
+    and the report care about."""
+    (cards / "s3.yaml").unlink()
+    s1 = cards / "s1.yaml"
+    text = s1.read_text(encoding="utf-8")
+    text = text.replace("meaning: m1}", "meaning: m1 edited}")
+    text = text.replace("  - {id: s1-gone, kind: term, term: g1, meaning: g1}\n", "")
+    text = text.replace("items: [a, b, c]", "items: [a, c, d]")
+    text += "  - {id: s2-term, kind: term, term: t2, meaning: m2}\n"
+    text += "  - {id: s1-new, kind: term, term: n, meaning: n}\n"
+    text += "  - {id: s1-command, kind: command, command: ls -a, meaning: m}\n"
+    s1.write_text(text, encoding="utf-8")
+    s2 = cards / "s2.yaml"
+    s2.write_text(
+        s2.read_text(encoding="utf-8").replace(
+            "  - {id: s2-term, kind: term, term: t2, meaning: m2}\n", ""
+        ),
+        encoding="utf-8",
+    )
+
+
+# The same clock: new ids must come after those of the decks not read back. A later one:
+# a note type only those decks hold keeps its mod.
+@pytest.mark.parametrize("epoch", ["1700000000", "1700000100"])
+def test_a_rebuild_reads_only_what_changed_and_writes_what_a_full_build_writes(
+    project: Path, monkeypatch, epoch: str
+) -> None:
+    import ankigen.build
+    import ankigen.package
+
+    cards = project / "cards"
+    _sections(cards, 4)
+    assert run("build")[0] == 0
+    before = {p.name: p.read_bytes() for p in (project / "decks").iterdir()}
+
+    _edit(cards)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    loaded, read = [], []
+    load_file, read_package = ankigen.build.load_file, ankigen.build.read_package
+
+    def loading(path, *args):
+        loaded.append(path.name)
+        return load_file(path, *args)
+
+    def reading(data):
+        read.append(read_package(data).decks)
+        return read_package(data)
+
+    monkeypatch.setattr(ankigen.build, "load_file", loading)
+    monkeypatch.setattr(ankigen.build, "read_package", reading)
+    code, out, err = run("build")
+    assert code == 0
+    assert sorted(loaded) == ["s1.yaml", "s2.yaml"]
+    assert sorted(read) == [["Test::S1"], ["Test::S2"], ["Test::S3"]]
+    assert "decks/s0.apkg: 4 notes" in out and "(unchanged; 0 added" in out
+    assert "cards/s1.yaml" not in out  # no problem
+    assert "1 note moved to deck 'Test::S1'" in out
+    incremental = {p.name: p.read_bytes() for p in (project / "decks").iterdir()}
+    assert incremental["s1.apkg"] != before["s1.apkg"]
+
+    # The same edit built from the same decks, every file read: the same bytes, stamp too.
+    full = project / "full"
+    full.mkdir()
+    for name, data in before.items():
+        if name.endswith(".apkg"):
+            (full / name).write_bytes(data)
+    loaded.clear()
+    assert run("build", "--out", "full") == (
+        0,
+        out.replace("decks/", "full/"),
+        err.replace("decks/", "full/"),
+    )
+    assert len(loaded) == 3
+    assert {p.name: p.read_bytes() for p in full.iterdir()} == incremental
+
+
+def test_watch_rebuilds_through_the_same_incremental_path(project: Path, monkeypatch) -> None:
+    import time
+
+    import ankigen.build
+
+    cards = project / "cards"
+    _sections(cards, 3)
+    loaded: list[str] = []
+    load_file = ankigen.build.load_file
+
+    def loading(path, *args):
+        loaded.append(path.name)
+        return load_file(path, *args)
+
+    looks = {"n": 0, "now": 0.0}
+
+    def sleep(_: float) -> None:
+        looks["n"] += 1
+        looks["now"] += 1.0
+        if looks["n"] == 1:  # a save after the first build
+            s1 = cards / "s1.yaml"
+            s1.write_text(s1.read_text(encoding="utf-8").replace("m1}", "m1 edited}"))
+        if looks["n"] == 5:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ankigen.build, "load_file", loading)
+    monkeypatch.setattr(time, "sleep", sleep)
+    monkeypatch.setattr(time, "monotonic", lambda: looks["now"])
+    code, out, _ = run("build", "--watch")
+    assert code == 0
+    assert loaded == ["s0.yaml", "s1.yaml", "s2.yaml", "s1.yaml"]
+    assert out.count("decks/s1.apkg: 3 notes, 5 cards (written; 0 added, 1 changed") == 1
+
+
+def test_a_rebuild_still_sees_what_other_files_claimed(project: Path) -> None:
+    cards = project / "cards"
+    _sections(cards, 3)
+    assert run("build")[0] == 0
+    before = {p.name: p.read_bytes() for p in (project / "decks").iterdir()}
+    s2 = cards / "s2.yaml"
+    s2.write_text(
+        s2.read_text(encoding="utf-8")
+        .replace("id: s2\n", "id: s0\n")
+        .replace('"Test::S2"', '"test::s1"')
+        .replace("s2-gone", "s1-gone"),
+        encoding="utf-8",
+    )
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    assert err == (
+        "cards/s2.yaml:1:5: section id 's0' is also used at cards/s0.yaml:1:5\n"
+        "cards/s2.yaml:3:7: deck 'test::s1' is the same Anki deck as at cards/s1.yaml:3:7 "
+        "('Test::S1' there: Anki ignores letter case, Unicode normalization and spaces "
+        "around '::' in deck names); give each section its own deck\n"
+        "cards/s2.yaml:6:10: card 's1-gone': duplicate card id (first used at "
+        "cards/s1.yaml:6:10)\n"
+    )
+    assert {p.name: p.read_bytes() for p in (project / "decks").iterdir()} == before
+
+
+def test_a_rebuild_with_a_changed_image_or_a_touched_deck_makes_them_again(
+    project: Path,
+) -> None:
+    cards = project / "cards"
+    _sections(cards, 2)
+    assert run("build")[0] == 0
+    (project / "decks" / "s0.apkg").write_bytes(b"not a deck")
+    code, out, err = run("build")
+    assert code == 0
+    assert "decks/s0.apkg: 4 notes, 7 cards (written;" in out
+    assert "decks/s1.apkg: 3 notes, 5 cards (unchanged;" in out
+    assert "cannot read the previous build" in err
+    (cards / "pic.png").write_bytes(b"x")  # any other file: every section is read again
+    code, out, _ = run("build", "--check")
+    assert code == 0
 
 
 def test_table_rows_and_columns_keep_the_written_order(project, collection):
