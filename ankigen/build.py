@@ -12,6 +12,7 @@ bytes as a build that reads everything (a test holds them equal).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import time
@@ -48,8 +49,10 @@ class Deck:
     notes: int
     cards: int
     data: bytes | None = None  # None when the deck on disk is known to be current
-    snapshot: Snapshot | None = None
-    previous: Snapshot | None = None
+    snapshot: Snapshot | None = None  # what the rest of the build needs of the new deck
+    # How the deck on disk compares, as Anki would import it: None if there is none (or
+    # it could not be read), else whether it imports the same as the new one.
+    same_import: bool | None = None
     added: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -110,7 +113,7 @@ def check_file(
     if section is None:
         return None, read
     # The cards that passed are checked on even when others did not: every problem at once.
-    if memory is not None:
+    if memory is not None and memory.notes:  # a first build has no kinds to compare with
         changes.check_kinds(section.cards, memory, problems)
     return section if whole else None, sorted([*read, *lint([section])], key=lambda w: w.loc)
 
@@ -299,6 +302,12 @@ def _recall(validator: Validator, record: Record, file: Path) -> None:
     )
 
 
+def _without_locations(cards: tuple[Card, ...]) -> list[Card]:
+    """The cards without where each value is written: only messages need that, and the
+    parser marks behind it take more memory than the notes made from the cards."""
+    return [dataclasses.replace(card, value_locs={}) for card in cards]
+
+
 Decks = list[tuple[DeckHeader, list[Card]]]  # (deck, its checked cards) for one package
 
 
@@ -372,7 +381,9 @@ def _build(
             waiting.append(section)
             continue
         path = out_dir / f"{section.id}.apkg"
-        packed = make([(section.deck_header(), list(section.cards))], memory, now, ids)
+        header, cards = section.deck_header(), _without_locations(section.cards)
+        del section  # its parser marks go before the notes are made
+        packed = make([(header, cards)], memory, now, ids)
         decks.append(_deck(path, *packed, previous.get(path)))
     stop_if_wrong(problems, warnings, strict)
     if combined:
@@ -435,7 +446,13 @@ def _orphan(path: Path) -> str:
 
 
 def _deck(path: Path, data: bytes, snapshot: Snapshot, previous: Snapshot | None) -> Deck:
-    return Deck(path, len(snapshot.notes), len(snapshot.cards), data, snapshot, previous)
+    same = None if previous is None else previous.importable() == snapshot.importable()
+    # Compared: the rest of the build needs only notes, cards, their decks and note types,
+    # and a build holds every deck's snapshot (and its previous one) until it ends.
+    for old in (snapshot, previous):
+        if old is not None:
+            old.positions, old.media, old.slots, old.descriptions = {}, {}, {}, {}
+    return Deck(path, len(snapshot.notes), len(snapshot.cards), data, snapshot, same)
 
 
 def _count_changes(deck: Deck, memory: Memory, findings: changes.Findings) -> None:
@@ -491,10 +508,10 @@ def check(
     for deck in result.decks:
         if deck.snapshot is None:  # known current from the last build's stamp
             continue
-        if deck.previous is None:
+        if deck.same_import is None:
             if not deck.path.exists():  # a damaged deck is in the notices already
                 stale.append(f"{deck.path}: missing; run 'ankigen build'")
-        elif deck.previous.importable() != deck.snapshot.importable():
+        elif not deck.same_import:
             stale.append(
                 f"{deck.path}: stale (cards changed since it was built); run 'ankigen build'"
             )

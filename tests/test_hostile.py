@@ -5,6 +5,7 @@ never a traceback or a hang."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -270,6 +271,37 @@ def test_a_stamp_with_wrong_types_is_no_stamp(sample: Path, stamp: str) -> None:
     code, out, err = run("build")
     assert (code, err) == (0, "")
     assert "(written;" in out
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda s: s["sections"]["sample.yaml"].update(card_ids="x 1"),
+        lambda s: s["sections"]["sample.yaml"].update(card_ids=[["x", 1, 1]]),
+        lambda s: s["sections"]["sample.yaml"].pop("deck"),
+        lambda s: s["sections"]["sample.yaml"].update(id_loc=[1]),
+        lambda s: s["sections"]["sample.yaml"].update(warnings=[["", 1, 1]]),
+        lambda s: s["decks"]["sample.apkg"].pop("max_id"),
+        lambda s: s["decks"]["sample.apkg"].update(note_types={"1": "x"}),
+        lambda s: s.update(note_types={}),  # a deck's note type not described
+        lambda s: s.update(format=1),
+    ],
+)
+def test_a_damaged_section_record_means_reading_everything_again(sample: Path, damage) -> None:
+    assert run("build")[0] == 0
+    path = sample / "decks" / ".ankigen-build.json"
+    stamp = json.loads(path.read_text())
+    damage(stamp)
+    path.write_text(json.dumps(stamp))
+    (sample / "cards" / "more.yaml").write_text(
+        'id: more\ntitle: More\ndeck: "Test::More"\ncards:\n'
+        "  - {id: more-1, kind: term, term: a, meaning: b}\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("build")
+    assert (code, err) == (0, "")
+    assert "decks/sample.apkg" in out and "decks/more.apkg: 1 note, 1 card (written;" in out
+    assert stamps.read(sample / "decks") is not None
 
 
 def test_reordering_cards_makes_check_and_build_agree(project: Path) -> None:
