@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -339,8 +340,13 @@ def _build(
                 before = memory.note_types.get(int(type_id))
                 if before is None or before["mod"] < mod:
                     memory.note_types[int(type_id)] = {**last.note_types[type_id], "mod": mod}
-    for snapshot in previous.values():
+    imported: dict[Path, bytes] = {}  # what Anki imports from each previous deck
+    for path, snapshot in previous.items():
         memory.remember(snapshot)
+        imported[path] = _imports(snapshot)
+        # Remembered and summed up: the report needs only its notes, and every previous
+        # deck is held until the build ends.
+        previous[path] = Snapshot(notes=snapshot.notes)
     # The notes the report can say anything about: those an earlier build made (and those
     # an unfinished one reported). Of the others a build keeps only counts (see _deck).
     pending = Findings.read(out_dir)
@@ -387,12 +393,12 @@ def _build(
         header, cards = section.deck_header(), _without_locations(section.cards)
         del section  # its parser marks go before the notes are made
         packed = make([(header, cards)], memory, now, ids)
-        decks.append(_deck(path, *packed, previous.get(path), memory, known))
+        decks.append(_deck(path, *packed, imported.get(path), memory, known))
     stop_if_wrong(problems, warnings, strict)
     if combined:
         path = out_dir / f"{COMBINED}.apkg"
         packed = make([(s.deck_header(), list(s.cards)) for s in waiting], memory, now, ids)
-        decks.append(_deck(path, *packed, previous.get(path), memory, known))
+        decks.append(_deck(path, *packed, imported.get(path), memory, known))
 
     built = {deck.path: deck.snapshot for deck in decks if deck.snapshot is not None}
     findings = changes.find(built, previous, memory, out_dir)
@@ -447,15 +453,29 @@ def _orphan(path: Path) -> str:
     )
 
 
+def _imports(snapshot: Snapshot) -> bytes:
+    """A digest of what Anki imports from a deck: equal digests, equal imports."""
+
+    def canonical(value: Any) -> Any:  # dicts compare equal in any order; their reprs do not
+        if isinstance(value, dict):
+            return sorted((repr(k), canonical(v)) for k, v in value.items())
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return [canonical(v) for v in value]
+        return value
+
+    parts = [canonical(part) for part in snapshot.importable()]
+    return hashlib.sha256(repr(parts).encode()).digest()
+
+
 def _deck(
     path: Path,
     data: bytes,
     snapshot: Snapshot,
-    previous: Snapshot | None,
+    previous: bytes | None,
     memory: Memory,
     known: set[str],
 ) -> Deck:
-    same = None if previous is None else previous.importable() == snapshot.importable()
+    same = None if previous is None else previous == _imports(snapshot)
     ids = [*(n.id for n in snapshot.notes.values()), *snapshot.cards.values()]
     deck = Deck(
         path, len(snapshot.notes), len(snapshot.cards), data, snapshot, same, max(ids, default=0)
@@ -472,9 +492,7 @@ def _deck(
     # notes an earlier build knew, and their cards and decks, and at the note types. A build
     # holds every deck's snapshot (and its previous one) until it ends: at 100k cards the
     # rest would be most of its memory.
-    for old in (snapshot, previous):
-        if old is not None:
-            old.positions, old.media, old.slots, old.descriptions = {}, {}, {}, {}
+    snapshot.positions, snapshot.media, snapshot.slots, snapshot.descriptions = {}, {}, {}, {}
     snapshot.notes = {g: row for g, row in snapshot.notes.items() if g in known}
     snapshot.cards = {key: i for key, i in snapshot.cards.items() if key[0] in known}
     snapshot.note_decks = {g: d for g, d in snapshot.note_decks.items() if g in known}
