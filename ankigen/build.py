@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -53,6 +54,7 @@ class Deck:
     # How the deck on disk compares, as Anki would import it: None if there is none (or
     # it could not be read), else whether it imports the same as the new one.
     same_import: bool | None = None
+    max_id: int = 0  # the highest note or card id in the new deck
     added: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -340,8 +342,17 @@ def _build(
                 before = memory.note_types.get(int(type_id))
                 if before is None or before["mod"] < mod:
                     memory.note_types[int(type_id)] = {**last.note_types[type_id], "mod": mod}
-    for snapshot in previous.values():
+    imported: dict[Path, bytes] = {}  # what Anki imports from each previous deck
+    for path, snapshot in previous.items():
         memory.remember(snapshot)
+        imported[path] = _imports(snapshot)
+        # Remembered and summed up: the report needs only its notes, and every previous
+        # deck is held until the build ends.
+        previous[path] = Snapshot(notes=snapshot.notes)
+    # The notes the report can say anything about: those an earlier build made (and those
+    # an unfinished one reported). Of the others a build keeps only counts (see _deck).
+    pending = Findings.read(out_dir)
+    known = {*memory.notes, *pending.removed, *pending.emptied, *pending.moved, *pending.retyped}
     now = clock()
     ids = IdAllocator(memory, now)
     ids.next = max(ids.next, highest + 1)  # after the ids of the decks not read back too
@@ -384,18 +395,17 @@ def _build(
         header, cards = section.deck_header(), _without_locations(section.cards)
         del section  # its parser marks go before the notes are made
         packed = make([(header, cards)], memory, now, ids)
-        decks.append(_deck(path, *packed, previous.get(path)))
+        decks.append(_deck(path, *packed, imported.get(path), memory, known))
     stop_if_wrong(problems, warnings, strict)
     if combined:
         path = out_dir / f"{COMBINED}.apkg"
         packed = make([(s.deck_header(), list(s.cards)) for s in waiting], memory, now, ids)
-        decks.append(_deck(path, *packed, previous.get(path)))
+        decks.append(_deck(path, *packed, imported.get(path), memory, known))
 
     built = {deck.path: deck.snapshot for deck in decks if deck.snapshot is not None}
     findings = changes.find(built, previous, memory, out_dir)
     for deck in decks:
-        if deck.snapshot is not None:
-            _count_changes(deck, memory, findings)
+        deck.removed = sum(where == str(deck.path) for _, where in findings.removed.values())
     notices += [_orphan(path) for path in previous.keys() - made]
     stamp = stamps.Stamp(
         engine=stamps.engine(),
@@ -419,7 +429,7 @@ def _deck_record(deck: Deck, last: stamps.Stamp | None) -> Record:
         "sha256": stamps.digest(deck.data or b""),
         "notes": deck.notes,
         "cards": deck.cards,
-        "max_id": max([0, *(n.id for n in snapshot.notes.values()), *snapshot.cards.values()]),
+        "max_id": deck.max_id,
         "note_types": {str(i): t["mod"] for i, t in sorted(snapshot.note_types.items())},
     }
 
@@ -445,19 +455,34 @@ def _orphan(path: Path) -> str:
     )
 
 
-def _deck(path: Path, data: bytes, snapshot: Snapshot, previous: Snapshot | None) -> Deck:
-    same = None if previous is None else previous.importable() == snapshot.importable()
-    # Compared: the rest of the build needs only notes, cards, their decks and note types,
-    # and a build holds every deck's snapshot (and its previous one) until it ends.
-    for old in (snapshot, previous):
-        if old is not None:
-            old.positions, old.media, old.slots, old.descriptions = {}, {}, {}, {}
-    return Deck(path, len(snapshot.notes), len(snapshot.cards), data, snapshot, same)
+def _imports(snapshot: Snapshot) -> bytes:
+    """A digest of what Anki imports from a deck: equal digests, equal imports."""
+
+    def canonical(value: Any) -> Any:  # dicts compare equal in any order; their reprs do not
+        if isinstance(value, dict):
+            return sorted((repr(k), canonical(v)) for k, v in value.items())
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return [canonical(v) for v in value]
+        return value
+
+    parts = [canonical(part) for part in snapshot.importable()]
+    return hashlib.sha256(repr(parts).encode()).digest()
 
 
-def _count_changes(deck: Deck, memory: Memory, findings: changes.Findings) -> None:
-    assert deck.snapshot is not None
-    for guid, row in deck.snapshot.notes.items():
+def _deck(
+    path: Path,
+    data: bytes,
+    snapshot: Snapshot,
+    previous: bytes | None,
+    memory: Memory,
+    known: set[str],
+) -> Deck:
+    same = None if previous is None else previous == _imports(snapshot)
+    ids = [*(n.id for n in snapshot.notes.values()), *snapshot.cards.values()]
+    deck = Deck(
+        path, len(snapshot.notes), len(snapshot.cards), data, snapshot, same, max(ids, default=0)
+    )
+    for guid, row in snapshot.notes.items():
         before = memory.notes.get(guid)
         if before is None:
             deck.added += 1
@@ -465,7 +490,15 @@ def _count_changes(deck: Deck, memory: Memory, findings: changes.Findings) -> No
             deck.unchanged += 1
         else:
             deck.changed += 1
-    deck.removed = sum(where == str(deck.path) for _, where in findings.removed.values())
+    # Compared and counted: the rest of the build (the report, changes.find) looks only at
+    # notes an earlier build knew, and their cards and decks, and at the note types. A build
+    # holds every deck's snapshot (and its previous one) until it ends: at 100k cards the
+    # rest would be most of its memory.
+    snapshot.positions, snapshot.media, snapshot.slots, snapshot.descriptions = {}, {}, {}, {}
+    snapshot.notes = {g: row for g, row in snapshot.notes.items() if g in known}
+    snapshot.cards = {key: i for key, i in snapshot.cards.items() if key[0] in known}
+    snapshot.note_decks = {g: d for g, d in snapshot.note_decks.items() if g in known}
+    return deck
 
 
 def build(

@@ -367,6 +367,38 @@ def test_watch_rebuilds_through_the_same_incremental_path(project: Path, monkeyp
     assert out.count("decks/s1.apkg: 3 notes, 5 cards (written; 0 added, 1 changed") == 1
 
 
+def test_a_removal_left_by_an_unfinished_build_is_dropped_once_the_card_is_back(
+    project: Path, monkeypatch
+) -> None:
+    """The build keeps only the notes a report can concern (see build._deck): those of an
+    unfinished build's report must be among them, or a note added back stays 'removed'."""
+    import ankigen.output
+
+    cards = project / "cards"
+    _sections(cards, 2)
+    assert run("build")[0] == 0
+    s0 = cards / "s0.yaml"
+    full = s0.read_text(encoding="utf-8")
+    s0.write_text(full.replace("  - {id: s0-gone, kind: term, term: g0, meaning: g0}\n", ""))
+    s1 = cards / "s1.yaml"
+    s1.write_text(s1.read_text(encoding="utf-8").replace("m1}", "m1 edited}"))
+    real = ankigen.output.write_atomically
+
+    def disk_full(path: Path, data: bytes) -> None:
+        if path.name == "s1.apkg":
+            raise ankigen.output.AnkigenError(f"{path}: cannot write: No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(ankigen.output, "write_atomically", disk_full)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000100")
+    assert run("build")[0] == 1  # s0.apkg written without s0-gone; the report is pending
+    monkeypatch.setattr(ankigen.output, "write_atomically", real)
+    s0.write_text(full)  # the card is back
+    code, out, _ = run("build")
+    assert code == 0
+    assert "no card makes" not in out
+
+
 def test_a_rebuild_still_sees_what_other_files_claimed(project: Path) -> None:
     cards = project / "cards"
     _sections(cards, 3)
