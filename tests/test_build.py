@@ -510,3 +510,18 @@ def test_table_rows_and_columns_keep_the_written_order(project, collection):
     assert re.findall(r"<th>([^<]+)</th>", grid) == [c for _, c in columns] + [r for _, r in rows]
     cells = re.findall(r"<td[^>]*>(?:<span class=\"label\">[^<]*</span>)?([^<]+)</td>", grid)
     assert cells == [f"{r}-{c}" for r, _ in rows for c, _ in columns]
+
+
+def test_text_is_taken_without_the_spaces_around_it(tmp_path):
+    (tmp_path / "s.yaml").write_text(
+        'id: s\ntitle: " S "\ndeck: D\ntags: [" x "]\ncards:\n'
+        '  - {id: t, kind: term, term: "  t  ", meaning: " m ", tags: ["y  "]}\n'
+        '  - {id: c, kind: cloze, prompt: p, items: [" a ", "b  "]}\n',
+        encoding="utf-8",
+    )
+    sections, _ = load_sections(tmp_path)
+    assert sections[0].title == "S"
+    term, cloze = sections[0].cards
+    assert (term["term"], term["meaning"]) == ("t", "m")
+    assert "x" in term.tags and "y" in term.tags
+    assert cloze["items"] == ["a", "b"]
