@@ -238,6 +238,7 @@ def test_note_guids_are_genankis_guid_for_the_card_ids():
         ("vbox-network-modes", "nat", "host-to-guest"),
         ("x",),
         ("用語",),
+        *((f"card-{n}", f"r{n % 7}", f"c{n % 5}") for n in range(5000)),
     ]:
         assert note_guid(*ids) == genanki.guid_for("ankigen", *ids)
 
