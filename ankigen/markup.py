@@ -14,8 +14,10 @@ identifiers to mean anything but itself.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+from typing import Any
 
 _ANKI_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
 # `code` in prose; the lint looks inside the same spans.
@@ -80,24 +82,39 @@ def blocks(text: str) -> list[tuple[str | None, str]]:
 
 def code_block_html(language: str, code: str) -> str:
     """A fenced block: highlighted by Pygments if it knows the language, else plain."""
+    lexer = _lexer(language) if language else None
+    if lexer is None:
+        body = escape(code)
+    else:
+        from pygments import highlight
+
+        # Pygments escapes HTML, not Anki's own syntax; its tags hold no braces or brackets.
+        body = highlight(code, lexer, _formatter()).translate(_ANKI_SYNTAX)
+        if not code.endswith("\n"):
+            body = body.removesuffix("\n")  # some lexers end every text with a new line
+    return f'<pre class="code">{body}</pre>'
+
+
+# One lexer per language and one formatter, not one per block: making a formatter builds
+# its whole style sheet, and finding a lexer by name searches every lexer's aliases.
+# Both hold only their options, so one can highlight any number of blocks.
+@functools.cache
+def _lexer(language: str) -> Any:
     # Imported here: most builds have no code block, and `--help` should stay quick.
-    from pygments import highlight
-    from pygments.formatters import HtmlFormatter
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
     try:
-        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False) if language else None
+        return get_lexer_by_name(language, stripnl=False, ensurenl=False)
     except ClassNotFound:
-        lexer = None
-    if lexer is None:
-        body = escape(code)
-    else:
-        # Pygments escapes HTML, not Anki's own syntax; its tags hold no braces or brackets.
-        body = highlight(code, lexer, HtmlFormatter(nowrap=True)).translate(_ANKI_SYNTAX)
-        if not code.endswith("\n"):
-            body = body.removesuffix("\n")  # some lexers end every text with a new line
-    return f'<pre class="code">{body}</pre>'
+        return None
+
+
+@functools.cache
+def _formatter() -> Any:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
 
 
 def text_html(text: str) -> str:

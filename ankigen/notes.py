@@ -53,6 +53,8 @@ class Note:
 
 
 _BASE91 = genanki.util.BASE91_TABLE
+# Two base-91 digits at a time: half the divisions.
+_BASE91_PAIRS = [a + b for a in _BASE91 for b in _BASE91]
 
 
 def note_guid(*stable_ids: str) -> str:
@@ -64,9 +66,14 @@ def note_guid(*stable_ids: str) -> str:
     text = "__".join(("ankigen", *stable_ids))
     number = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
     digits = []
-    while number > 0:
-        number, digit = divmod(number, 91)
-        digits.append(_BASE91[digit])
+    while number >= 91 * 91:
+        number, pair = divmod(number, 91 * 91)
+        digits.append(_BASE91_PAIRS[pair])
+    # The leading digit is never a zero: one digit or two are left, or none (a zero).
+    if number >= 91:
+        digits.append(_BASE91_PAIRS[number])
+    elif number > 0:
+        digits.append(_BASE91[number])
     return "".join(reversed(digits))
 
 

@@ -43,8 +43,55 @@ class NoteRow:
     content: bytes
 
 
-# A note as it is being written: genanki's note, its row, its card ids, and its data.
-Planned = tuple[genanki.Note, NoteRow, list[int], str]
+class _Written:
+    """A note as genanki's `Deck.write_to_db` writes it: the very rows, in the very order,
+    that `genanki.Note.write_to_db` writes (so the database is the same to the byte),
+    without what a genanki note does per note that `_check_fields` already did or that
+    cannot apply to our note types (a deprecated built-in model), or its tag list."""
+
+    __slots__ = ("model", "fields", "tags", "guid", "due", "cards")
+    _find_invalid_html_tags_in_field = staticmethod(genanki.Note._find_invalid_html_tags_in_field)
+
+    def __init__(self, model: genanki.Model, note: Note, due: int) -> None:
+        self.model = model
+        self.fields = list(note.fields)
+        self.tags = note.tags
+        self.guid = note.guid
+        self.due = due
+        # genanki's own rules for which cards a note has (read by our stand-in's fields).
+        if model.model_type == genanki.Model.CLOZE:
+            self.cards = genanki.Note._cloze_cards(self)
+        else:
+            self.cards = genanki.Note._front_back_cards(self)
+
+    def write_to_db(
+        self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: Any
+    ) -> None:
+        genanki.Note._check_invalid_html_tags_in_fields(self)  # genanki's warning, kept
+        fields = self.fields
+        cursor.execute(
+            "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);",
+            (
+                next(id_gen),
+                self.guid,
+                self.model.model_id,
+                int(timestamp),
+                -1,
+                " " + " ".join(self.tags) + " ",
+                "\x1f".join(fields),
+                fields[self.model.sort_field_index],
+                0,
+                0,
+                "",
+            ),
+        )
+        note_id = cursor.lastrowid
+        for card in self.cards:
+            card.write_to_db(cursor, timestamp, deck_id, note_id, id_gen, self.due)
+
+
+# A note as it is being written: its rows' writer, its row, its card ids, and its data.
+Planned = tuple[_Written, NoteRow, list[int], str]
 
 
 @dataclass
@@ -169,13 +216,8 @@ def build_package(
         for position, note in enumerate(notes):
             _check_fields(note)
             snapshot.positions[note.guid] = position
-            gnote = genanki.Note(
-                model=models[note.note_type.id],
-                fields=list(note.fields),
-                tags=list(note.tags),
-                guid=note.guid,
-                due=position,  # new cards come in the order they are written
-            )
+            # due: new cards come in the order they are written
+            gnote = _Written(models[note.note_type.id], note, position)
             deck.add_note(gnote)
             row = _plan_note(note, memory.notes.get(note.guid), clock, ids)
             card_ids = []
@@ -217,6 +259,9 @@ def _check_fields(note: Note) -> None:
             f"bug: note {note.guid} has {len(fields)} fields for note type "
             f"'{note.note_type.name}' ({len(note.note_type.fields)} fields) or a U+001F in one"
         )
+    # genanki's tag list refuses these; Anki would read the tag as two.
+    if any(" " in tag for tag in note.tags):
+        raise RuntimeError(f"bug: note {note.guid} has a tag with a space: {note.tags}")
 
 
 def _plan_note(note: Note, before: NoteRow | None, clock: int, ids: IdAllocator) -> NoteRow:

@@ -18,6 +18,7 @@ from ankigen.load import Mapping, Sequence
 from ankigen.media import IMAGE_TYPES, Media, read_image
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SPACE = re.compile(r"\s")
 
 
 @dataclass
@@ -183,11 +184,13 @@ class Tags(Field):
             ctx.error(loc, key, f"expected a list of tags, got {describe(value)}")
             return None
         tags = []
-        for item, item_loc in zip(value, value.item_locs, strict=True):
+        # An item's location is made only for a message about it.
+        for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip():
-                ctx.error(item_loc, key, f"expected a tag, got {describe(item)}")
-            elif any(c.isspace() for c in item.strip()):
-                ctx.error(item_loc, key, f"tag '{item}' contains a space; Anki tags are one word")
+                ctx.error(value.item_locs[i], key, f"expected a tag, got {describe(item)}")
+            elif _SPACE.search(item.strip()):  # \s is what str.isspace() says is a space
+                message = f"tag '{item}' contains a space; Anki tags are one word"
+                ctx.error(value.item_locs[i], key, message)
             else:
                 tags.append(item.strip())
         return tags
@@ -207,9 +210,12 @@ class TextList(Field):
         if len(value) < self.min_items:
             ctx.error(loc, key, f"needs at least {self.min_items} items, got {len(value)}")
             return None
+        # Good text as Text.check returns it; an item's location is made only for a message.
         items = [
-            Text().check(item, item_loc, f"{key}[{i + 1}]", ctx)
-            for i, (item, item_loc) in enumerate(zip(value, value.item_locs, strict=True))
+            stripped
+            if type(item) is str and (stripped := item.strip())
+            else Text().check(item, value.item_locs[i], f"{key}[{i + 1}]", ctx)
+            for i, item in enumerate(value)
         ]
         return None if None in items else [item for item in items if item is not None]
 
@@ -255,7 +261,13 @@ def check_mapping(
             else:
                 result[key] = field.default
             continue
-        checked = field.check(value[key], value.value_locs.lazy(key), key, ctx)
+        raw = value[key]
+        if type(field) is Text and type(raw) is str and (checked := raw.strip()):
+            # What Text.check returns for good text, without making the location only a
+            # message would need: most of a card file is text.
+            result[key] = checked
+            continue
+        checked = field.check(raw, value.value_locs.lazy(key), key, ctx)
         if checked is None:
             ok = False
         result[key] = checked

@@ -158,7 +158,8 @@ def write_real_tree(size: int, folder: Path) -> None:
     (or cut) to its share of `size`, every card with a fresh id; images included."""
     folder.mkdir(parents=True)
     shutil.copytree(REPO_CARDS / "images", folder / "images")
-    files = sorted(REPO_CARDS.glob("*.yaml"))
+    # Not the dot file (.ankigen.yaml, lint settings): Path.glob("*") matches it.
+    files = sorted(f for f in REPO_CARDS.glob("*.yaml") if not f.name.startswith("."))
     share = size // (len(files) * COPIES)
     for file in files:
         section = yaml.safe_load(file.read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ from ankigen.build import load_sections
 from ankigen.kinds import KINDS, generate
 from ankigen.notes import note_guid
 from ankigen.package import read_package
-from tests.conftest import counted, import_apkg, run
+from tests.conftest import REPO, counted, import_apkg, run
 
 
 def _cards_by_template(col: Collection, *of: str) -> dict[tuple[str, str], list]:
@@ -238,8 +238,50 @@ def test_note_guids_are_genankis_guid_for_the_card_ids():
         ("vbox-network-modes", "nat", "host-to-guest"),
         ("x",),
         ("用語",),
+        *((f"card-{n}", f"r{n % 7}", f"c{n % 5}") for n in range(5000)),
     ]:
         assert note_guid(*ids) == genanki.guid_for("ankigen", *ids)
+
+
+def test_notes_are_written_as_genankis_own_note_writes_them():
+    # package._Written stands in for genanki.Note: the database must be the same, byte
+    # for byte, for every kind of note the repository's cards make.
+    import itertools
+    import sqlite3
+
+    import genanki
+    from genanki.apkg_col import APKG_COL
+    from genanki.apkg_schema import APKG_SCHEMA
+
+    from ankigen.package import _model, _Written
+
+    sections, _ = load_sections(REPO / "cards")
+    notes = [n for section in sections for n in generate(section.cards)]
+    assert {n.note_type.cloze for n in notes} == {True, False}
+    assert any(n.tags for n in notes) and any(n.media for n in notes)
+    models = {n.note_type.id: _model(n.note_type) for n in notes}
+
+    def database(note_class) -> tuple[bytes, list, list]:
+        db = sqlite3.connect(":memory:")
+        cursor = db.cursor()
+        cursor.executescript(APKG_SCHEMA)
+        cursor.executescript(APKG_COL)
+        ids = itertools.count(1_000_000)
+        for position, n in enumerate(notes):
+            note = note_class(models[n.note_type.id], n, position)
+            note.write_to_db(cursor, 1700000000, 1234, ids)
+        db.commit()
+        rows = (db.execute(f"SELECT * FROM {t}").fetchall() for t in ("notes", "cards"))
+        return (db.serialize(), *rows)
+
+    def genanki_note(model, n, position):
+        return genanki.Note(
+            model=model, fields=list(n.fields), tags=list(n.tags), guid=n.guid, due=position
+        )
+
+    theirs, ours = database(genanki_note), database(_Written)
+    assert ours[1:] == theirs[1:]
+    assert ours[0] == theirs[0]
 
 
 def _sections(cards: Path, count: int) -> None:
@@ -469,3 +511,18 @@ def test_table_rows_and_columns_keep_the_written_order(project, collection):
     assert re.findall(r"<th>([^<]+)</th>", grid) == [c for _, c in columns] + [r for _, r in rows]
     cells = re.findall(r"<td[^>]*>(?:<span class=\"label\">[^<]*</span>)?([^<]+)</td>", grid)
     assert cells == [f"{r}-{c}" for r, _ in rows for c, _ in columns]
+
+
+def test_text_is_taken_without_the_spaces_around_it(tmp_path):
+    (tmp_path / "s.yaml").write_text(
+        'id: s\ntitle: " S "\ndeck: D\ntags: [" x "]\ncards:\n'
+        '  - {id: t, kind: term, term: "  t  ", meaning: " m ", tags: ["y  "]}\n'
+        '  - {id: c, kind: cloze, prompt: p, items: [" a ", "b  "]}\n',
+        encoding="utf-8",
+    )
+    sections, _ = load_sections(tmp_path)
+    assert sections[0].title == "S"
+    term, cloze = sections[0].cards
+    assert (term["term"], term["meaning"]) == ("t", "m")
+    assert "x" in term.tags and "y" in term.tags
+    assert cloze["items"] == ["a", "b"]

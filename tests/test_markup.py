@@ -6,7 +6,7 @@ import re
 
 from pygments.token import STANDARD_TYPES
 
-from ankigen.markup import blocks, code_html, text_html
+from ankigen.markup import _ANKI_SYNTAX, blocks, code_html, text_html
 from ankigen.notes import CSS
 from tests.conftest import import_apkg, run
 
@@ -188,3 +188,30 @@ def test_every_highlight_colour_reads_at_4_5_to_1_in_light_and_night_mode():
             assert cls in token_classes
             ratio = _contrast(colours[mode, cls], background[mode])
             assert ratio >= 4.5, (mode, cls, colours[mode, cls], round(ratio, 2))
+
+
+def test_blocks_highlighted_one_after_another_are_each_highlighted_as_alone():
+    # One lexer per language and one formatter serve every block: each block must come
+    # out as a fresh lexer and formatter make it.
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+
+    written = [
+        ("yaml", "a: 1\nb: [x, y]"),
+        ("bash", "docker ps -a  # all"),
+        ("yaml", "- c\n- 'd'"),
+        ("python", "def f():\n    return {'k': 1}"),
+        ("no-such-language", "a < b"),
+        ("bash", 'echo "$HOME"'),
+    ]
+    for language, code in written:
+        html = text_html(f"```{language}\n{code}\n```")
+        try:
+            lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
+        except Exception:
+            assert html == f'<pre class="code">{code.replace("<", "&lt;")}</pre>'
+            continue
+        fresh = highlight(code, lexer, HtmlFormatter(nowrap=True)).removesuffix("\n")
+        fresh = fresh.translate(_ANKI_SYNTAX)
+        assert html == f'<pre class="code">{fresh}</pre>', language

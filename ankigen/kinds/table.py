@@ -184,42 +184,50 @@ def generate(card: Card, _history: History) -> list[Note]:
     head = "".join(f"<th>{label}</th>" for label in column_labels)
     title = text_html(card["title"])
 
-    def grid(asked: tuple[str, str]) -> str:
-        # Two views of the same cells; card.css shows the one that fits the screen. On a
-        # phone, the asked row comes first as a list (column label over value) so the
-        # asked cell is on screen, and the whole table follows, one block per row. Each
-        # cell carries its column label, shown only when the table is folded.
-        asked_row = ""
-        body = []
-        for row, row_label in zip(rows, row_labels, strict=True):
-            cells = []
-            items = []
-            for column, column_label in zip(columns, column_labels, strict=True):
-                mark = ' class="asked"' if (row.key, column.key) == asked else ""
-                value = values[row.key, column.key]
-                cells.append(f'<td{mark}><span class="label">{column_label}</span>{value}</td>')
-                items.append(f"<div{mark}><dt>{column_label}</dt><dd>{value}</dd></div>")
-            body.append(f"<tr><th>{row_label}</th>{''.join(cells)}</tr>")
-            if row.key == asked[0]:
-                asked_row = (
-                    f'<div class="row-list"><div class="row-label">{row_label}</div>'
-                    f"<dl>{''.join(items)}</dl></div>"
-                )
+    # Two views of the same cells; card.css shows the one that fits the screen. On a
+    # phone, the asked row comes first as a list (column label over value) so the asked
+    # cell is on screen, and the whole table follows, one block per row. Each cell
+    # carries its column label, shown only when the table is folded. Every cell and row
+    # is made once without the highlight; a cell's grid remakes only the asked cell.
+    def cell(i: int, j: int, mark: str = "") -> tuple[str, str]:
+        label = column_labels[j]
+        value = values[rows[i].key, columns[j].key]
+        return (
+            f'<td{mark}><span class="label">{label}</span>{value}</td>',
+            f"<div{mark}><dt>{label}</dt><dd>{value}</dd></div>",
+        )
+
+    plain = [[cell(i, j) for j in range(len(columns))] for i in range(len(rows))]
+    plain_rows = [
+        f"<tr><th>{row_labels[i]}</th>{''.join(td for td, _ in row_cells)}</tr>"
+        for i, row_cells in enumerate(plain)
+    ]
+
+    def grid(i: int, j: int) -> str:
+        row_cells = plain[i].copy()
+        row_cells[j] = cell(i, j, ' class="asked"')
+        tds = "".join(td for td, _ in row_cells)
+        items = "".join(item for _, item in row_cells)
+        body = [*plain_rows[:i], f"<tr><th>{row_labels[i]}</th>{tds}</tr>", *plain_rows[i + 1 :]]
+        asked_row = (
+            f'<div class="row-list"><div class="row-label">{row_labels[i]}</div>'
+            f"<dl>{items}</dl></div>"
+        )
         return (
             f"{asked_row}<table><thead><tr><th></th>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>"
         )
 
     cell_notes = []
-    for row, row_label in zip(rows, row_labels, strict=True):
-        for column, column_label in zip(columns, column_labels, strict=True):
+    for i, (row, row_label) in enumerate(zip(rows, row_labels, strict=True)):
+        for j, (column, column_label) in enumerate(zip(columns, column_labels, strict=True)):
             asked = (row.key, column.key)
             fields = {
                 "Table": title,
                 "Row": _axis(card["row_name"]) + row_label,
                 "Column": _axis(card["column_name"]) + column_label,
                 "Value": values[asked],
-                "Grid": grid(asked),
+                "Grid": grid(i, j),
             }
             cell_notes.append(notes.note_of(card, NOTE_TYPE, fields, row.key, column.key))
     return cell_notes
