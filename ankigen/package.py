@@ -254,13 +254,13 @@ def _check_fields(note: Note) -> None:
     # field or the wrong number of fields. Card text with a control character is refused
     # when it is read, so reaching this is a bug in a generator, not the user's input.
     fields = note.fields
-    if len(fields) != len(note.note_type.fields) or any("\x1f" in f for f in fields):
+    if len(fields) != len(note.note_type.fields) or "\x1f" in "".join(fields):
         raise RuntimeError(
             f"bug: note {note.guid} has {len(fields)} fields for note type "
             f"'{note.note_type.name}' ({len(note.note_type.fields)} fields) or a U+001F in one"
         )
     # genanki's tag list refuses these; Anki would read the tag as two.
-    if any(" " in tag for tag in note.tags):
+    if " " in "".join(note.tags):
         raise RuntimeError(f"bug: note {note.guid} has a tag with a space: {note.tags}")
 
 

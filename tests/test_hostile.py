@@ -346,6 +346,7 @@ def test_a_note_with_a_field_separator_is_a_bug_caught_before_writing() -> None:
     bad = [
         Note("g1", note_type, ("a\x1fb", *fields[1:]), (), ()),
         Note("g2", note_type, fields[1:], (), ()),
+        Note("g4", note_type, fields, ("a", "b c"), ()),  # genanki's tag list refused it
     ]
     for note in bad:
         memory = Memory()
