@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,3 +99,19 @@ def import_apkg(col: Collection, apkg: Path):
 def counted(n: int, noun: str) -> str:
     """As the CLI says it: "1 note", "2 notes"."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def disk_full_at(monkeypatch: pytest.MonkeyPatch, deck_name: str) -> Callable[[], None]:
+    """Writing the deck `deck_name` fails as on a full disk, after the decks before it were
+    written; the function returned makes writing work again."""
+    import ankigen.output
+
+    real = ankigen.output.write_atomically
+
+    def write(path: Path, data: bytes) -> None:
+        if path.name == deck_name:
+            raise ankigen.output.AnkigenError(f"{path}: cannot write: No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(ankigen.output, "write_atomically", write)
+    return lambda: monkeypatch.setattr(ankigen.output, "write_atomically", real)

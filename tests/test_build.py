@@ -14,7 +14,7 @@ from ankigen.build import load_sections
 from ankigen.kinds import KINDS, generate
 from ankigen.notes import note_guid
 from ankigen.package import read_package
-from tests.conftest import REPO, counted, import_apkg, run
+from tests.conftest import REPO, counted, disk_full_at, import_apkg, run
 
 
 def _cards_by_template(col: Collection, *of: str) -> dict[tuple[str, str], list]:
@@ -414,7 +414,6 @@ def test_a_removal_left_by_an_unfinished_build_is_dropped_once_the_card_is_back(
 ) -> None:
     """The build keeps only the notes a report can concern (see build._deck): those of an
     unfinished build's report must be among them, or a note added back stays 'removed'."""
-    import ankigen.output
 
     cards = project / "cards"
     _sections(cards, 2)
@@ -424,17 +423,10 @@ def test_a_removal_left_by_an_unfinished_build_is_dropped_once_the_card_is_back(
     s0.write_text(full.replace("  - {id: s0-gone, kind: term, term: g0, meaning: g0}\n", ""))
     s1 = cards / "s1.yaml"
     s1.write_text(s1.read_text(encoding="utf-8").replace("m1}", "m1 edited}"))
-    real = ankigen.output.write_atomically
-
-    def disk_full(path: Path, data: bytes) -> None:
-        if path.name == "s1.apkg":
-            raise ankigen.output.AnkigenError(f"{path}: cannot write: No space left on device")
-        real(path, data)
-
-    monkeypatch.setattr(ankigen.output, "write_atomically", disk_full)
+    writing_works = disk_full_at(monkeypatch, "s1.apkg")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000100")
     assert run("build")[0] == 1  # s0.apkg written without s0-gone; the report is pending
-    monkeypatch.setattr(ankigen.output, "write_atomically", real)
+    writing_works()
     s0.write_text(full)  # the card is back
     code, out, _ = run("build")
     assert code == 0

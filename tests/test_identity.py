@@ -14,10 +14,9 @@ import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
 
-import ankigen.output
 from ankigen.kinds import KINDS
 from ankigen.notes import note_guid
-from tests.conftest import FIXTURES, import_apkg, run
+from tests.conftest import FIXTURES, disk_full_at, import_apkg, run
 
 CLOZE = """id: s
 title: S
@@ -287,18 +286,11 @@ def test_a_removal_is_reported_until_a_build_completes(project, monkeypatch):
         "b.yaml",
     )
 
-    real = ankigen.output.write_atomically
-
-    def disk_full(path: Path, data: bytes) -> None:
-        if path.name == "b.apkg":
-            raise ankigen.output.AnkigenError(f"{path}: cannot write: No space left on device")
-        real(path, data)
-
-    monkeypatch.setattr(ankigen.output, "write_atomically", disk_full)
+    writing_works = disk_full_at(monkeypatch, "b.apkg")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000100")
     code, _, err = run("build")
     assert code == 1 and "No space left" in err
-    monkeypatch.setattr(ankigen.output, "write_atomically", real)
+    writing_works()
 
     out = _rebuild(monkeypatch, 1700000200)  # a.apkg no longer holds a2, and yet:
     assert "decks/a.apkg: 1 note that no card makes any more stay in Anki" in out
