@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ankigen.cards import Card, Section
 from ankigen.errors import Problem
+from ankigen.kinds import KINDS
 from ankigen.markup import INLINE_CODE, blocks
 from ankigen.project import LintConfig, lint_config
 from ankigen.rules import (
@@ -95,9 +96,10 @@ def _speller(config: LintConfig) -> Speller:
 
 def _design(card: Card, config: LintConfig, speller: Speller) -> Iterator[Finding]:
     texts = list(pieces(card))
+    questions = list(KINDS[card.kind].questions(card))
     yield from lengths(card, texts, config)
-    yield from reverse_gives_away(card)
-    yield from typed_placeholder(card)
+    yield from reverse_gives_away(card, questions)
+    yield from typed_placeholder(card, questions)
     yield from speller.check(card, texts)
     # One search over all of a card's text finds the (rare) card worth a closer look.
     if _SUSPECT.search("\n".join(piece.text for piece in texts)):

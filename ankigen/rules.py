@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ankigen.cards import Card, Piece
+from ankigen.cards import Card, Piece, Question
 from ankigen.errors import Loc
 from ankigen.kinds import KINDS
 from ankigen.markup import INLINE_CODE, blocks
@@ -143,8 +143,8 @@ def _contains(haystack: str, needle: str) -> bool:
     return False
 
 
-def reverse_gives_away(card: Card) -> Iterator[Finding]:
-    for question in KINDS[card.kind].questions(card):
+def reverse_gives_away(card: Card, questions: list[Question]) -> Iterator[Finding]:
+    for question in questions:
         answer = question.answer
         if answer is None or not _contains(normal(question.text), normal(answer)):
             continue
@@ -171,8 +171,8 @@ _PLACEHOLDER_LIKE = re.compile(
 )
 
 
-def typed_placeholder(card: Card) -> Iterator[Finding]:
-    for question in KINDS[card.kind].questions(card):
+def typed_placeholder(card: Card, questions: list[Question]) -> Iterator[Finding]:
+    for question in questions:
         if question.typed and question.answer:
             yield from _typed_placeholder(card, question.answer, question.answer_key)
 

@@ -13,23 +13,21 @@ from typing import Any
 
 from ankigen import notes, slots
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Kind
-from ankigen.kinds.cloze import deletion
+from ankigen.kinds import Kind, cloze
 from ankigen.markup import code_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Context, Flag, Text
+
+_LIST = cloze.NOTE_TYPE.templates[0]
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
     id=1408803191,
     name="ankigen Gaps",
     fields=("Text", "Hint", "Note", *notes.IMAGE_FIELDS),
+    # Shown as a cloze list is: only the template's name is this note type's own.
     templates=(
-        Template(
-            "Gap",
-            "{{cloze:Text}}" + notes.HINT + notes.FRONT_IMAGE,
-            "{{cloze:Text}}" + notes.FRONT_IMAGE + notes.BACK_IMAGE + notes.NOTE_BLOCK,
-        ),
+        Template("Gap", cloze.NOTE_TYPE.templates[0].front, cloze.NOTE_TYPE.templates[0].back),
     ),
     cloze=True,
 )
@@ -78,7 +76,8 @@ def generate(card: Card, history: slots.History) -> list[Note]:
     as_html = code_html if card["code"] else text_html
     numbered = iter(numbers)
     body = "".join(
-        deletion(next(numbered), as_html(piece)) if gap else as_html(piece) for piece, gap in pieces
+        cloze.deletion(next(numbered), as_html(piece)) if gap else as_html(piece)
+        for piece, gap in pieces
     )
     text = f'<div class="{"command" if card["code"] else "sentence"}">{body}</div>'
     if card["prompt"]:
