@@ -1,9 +1,11 @@
 """Notes -> .apkg bytes, and .apkg bytes -> what Anki would import from them.
 
-We own the SQLite database (in memory) and the zip, and let genanki fill the database:
-`Package.write_to_file` would leak a temp file per build and stamp wall-clock times
-into the zip. Every time and id we write comes from the previous build (`Memory`) or
-from the build's clock, so a rebuild with nothing changed gives identical bytes.
+We write the SQLite database (in memory) and the zip ourselves, with genanki's schema and
+the very rows genanki's `Package.write_to_db` writes (a test holds the two equal): its
+note and card objects cost more than the rest of a build's packing, and
+`Package.write_to_file` would leak a temp file per build and stamp wall-clock times into
+the zip. Every time and id we write comes from the previous build (`Memory`) or from the
+build's clock, so a rebuild with nothing changed gives identical bytes.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import re
 import sqlite3
 import zipfile
 import zlib
-from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import genanki
+from genanki.apkg_col import APKG_COL
+from genanki.apkg_schema import APKG_SCHEMA
 
 from ankigen.cards import DeckHeader
 from ankigen.notes import Note, NoteType
@@ -43,55 +45,39 @@ class NoteRow:
     content: bytes
 
 
-class _Written:
-    """A note as genanki's `Deck.write_to_db` writes it: the very rows, in the very order,
-    that `genanki.Note.write_to_db` writes (so the database is the same to the byte),
-    without what a genanki note does per note that `_check_fields` already did or that
-    cannot apply to our note types (a deprecated built-in model), or its tag list."""
+class _Shape:
+    """What genanki decides once per note type: its JSON, and which cards a note makes.
 
-    __slots__ = ("model", "fields", "tags", "guid", "due", "cards")
-    _find_invalid_html_tags_in_field = staticmethod(genanki.Note._find_invalid_html_tags_in_field)
+    Decided as genanki's `Note` decides it (its `_req` for front/back types, its cloze
+    pattern for cloze types), without making a genanki note per note."""
 
-    def __init__(self, model: genanki.Model, note: Note, due: int) -> None:
-        self.model = model
-        self.fields = list(note.fields)
-        self.tags = note.tags
-        self.guid = note.guid
-        self.due = due
-        # genanki's own rules for which cards a note has (read by our stand-in's fields).
-        if model.model_type == genanki.Model.CLOZE:
-            self.cards = genanki.Note._cloze_cards(self)
+    def __init__(self, note_type: NoteType) -> None:
+        self.model = _model(note_type)
+        self.sort_field = self.model.sort_field_index
+        self.cloze_fields: list[int] = []
+        if note_type.cloze:
+            qfmt = self.model.templates[0]["qfmt"]
+            names = {*re.findall(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}", qfmt)}
+            names |= {*re.findall("<%cloze:(.+?)%>", qfmt)}
+            self.cloze_fields = [note_type.fields.index(n) for n in names if n in note_type.fields]
         else:
-            self.cards = genanki.Note._front_back_cards(self)
+            self.req = [
+                (card_ord, all if how == "all" else any, fields)
+                for card_ord, how, fields in self.model._req
+            ]
 
-    def write_to_db(
-        self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: Any
-    ) -> None:
-        genanki.Note._check_invalid_html_tags_in_fields(self)  # genanki's warning, kept
-        fields = self.fields
-        cursor.execute(
-            "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);",
-            (
-                next(id_gen),
-                self.guid,
-                self.model.model_id,
-                int(timestamp),
-                -1,
-                " " + " ".join(self.tags) + " ",
-                "\x1f".join(fields),
-                fields[self.model.sort_field_index],
-                0,
-                0,
-                "",
-            ),
-        )
-        note_id = cursor.lastrowid
-        for card in self.cards:
-            card.write_to_db(cursor, timestamp, deck_id, note_id, id_gen, self.due)
+    def card_ords(self, fields: tuple[str, ...]) -> list[int]:
+        if self.model.model_type == genanki.Model.CLOZE:
+            ords: set[int] = set()
+            for index in self.cloze_fields:
+                ords.update(int(n) - 1 for n in _CLOZE.findall(fields[index]) if int(n) > 0)
+            # genanki iterates a set; sorted is the same order for the numbers cards use
+            # and does not depend on how a set happens to hash.
+            return sorted(ords)
+        return [o for o, test, needed in self.req if test(fields[i] for i in needed)]
 
 
-# A note as it is being written: its rows' writer, its row, its card ids, and its data.
-Planned = tuple[_Written, NoteRow, list[int], str]
+_CLOZE = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)  # genanki's
 
 
 @dataclass
@@ -204,49 +190,62 @@ def build_package(
         decks=sorted(deck.name for deck, _ in decks),
         descriptions={deck.name: deck.description for deck, _ in decks},
     )
-    # One genanki model per note type, not per note (a dict comprehension would make one
-    # for every note and keep the last).
+    # One shape per note type, not per note (a dict comprehension would make one for every
+    # note and keep the last).
     types = {n.note_type.id: n.note_type for _, notes in decks for n in notes}
-    models = {type_id: _model(note_type) for type_id, note_type in types.items()}
-    planned: list[Planned] = []
-    genanki_decks = []
+    shapes = {type_id: _Shape(note_type) for type_id, note_type in types.items()}
+    deck_json: dict[str, Any] = {}
+    model_deck: dict[int, int] = {}  # note type -> the last deck holding its notes, as genanki
+    note_rows: list[tuple[Any, ...]] = []
+    card_rows: list[tuple[Any, ...]] = []
     for (deck_name, description), notes in decks:
-        deck = genanki.Deck(deck_id(deck_name), deck_name, description=description)
-        genanki_decks.append(deck)
+        did = deck_id(deck_name)
+        deck_json[str(did)] = genanki.Deck(did, deck_name, description=description).to_json()
         for position, note in enumerate(notes):
             _check_fields(note)
-            snapshot.positions[note.guid] = position
-            # due: new cards come in the order they are written
-            gnote = _Written(models[note.note_type.id], note, position)
-            deck.add_note(gnote)
-            row = _plan_note(note, memory.notes.get(note.guid), clock, ids)
-            card_ids = []
-            for card in gnote.cards:
-                card_id = memory.cards.get((note.guid, card.ord)) or ids.take()
-                card_ids.append(card_id)
-                snapshot.cards[note.guid, card.ord] = card_id
-            snapshot.notes[note.guid] = row
-            snapshot.note_decks[note.guid] = deck_name
+            guid, fields, type_id = note.guid, note.fields, note.note_type.id
+            shape = shapes[type_id]
+            model_deck[type_id] = did
+            row = _plan_note(note, memory.notes.get(guid), clock, ids)
+            # The rows genanki's Note.write_to_db writes, with this note's own mtime on the
+            # note and its cards, and its data (see slots.py) beside it.
+            note_rows.append(
+                (row.id, guid, type_id, row.mod, -1, f" {' '.join(note.tags)} ",
+                 "\x1f".join(fields), fields[shape.sort_field], 0, 0, note.data)
+            )  # fmt: skip
+            for card_ord in shape.card_ords(fields):
+                card_id = memory.cards.get((guid, card_ord)) or ids.take()
+                snapshot.cards[guid, card_ord] = card_id
+                # due: new cards come in the order they are written
+                card_rows.append(
+                    (card_id, row.id, did, card_ord, row.mod, -1, 0, 0, position,
+                     0, 0, 0, 0, 0, 0, 0, 0, "")
+                )  # fmt: skip
+            snapshot.positions[guid] = position
+            snapshot.notes[guid] = row
+            snapshot.note_decks[guid] = deck_name
             if note.data:
                 slots = Slots.from_data(note.data)
                 assert slots is not None
-                snapshot.slots[note.guid] = slots
-            planned.append((gnote, row, card_ids, note.data))
+                snapshot.slots[guid] = slots
 
-    for model in models.values():
+    model_json = {}
+    for type_id, did in model_deck.items():  # in the order notes first use them, as genanki
+        model = shapes[type_id].model
         stable = _stable_json(model.to_json(0, None))
-        before = memory.note_types.get(model.model_id)
+        before = memory.note_types.get(type_id)
         if before is not None and _stable_json(before) == stable:
             mod = before["mod"]
         else:
             mod = max(clock, before["mod"] + 1) if before else clock
-        snapshot.note_types[model.model_id] = {**stable, "mod": mod}
+        snapshot.note_types[type_id] = {**stable, "mod": mod}
+        model_json[str(type_id)] = model.to_json(mod, did)
 
     media = {m.name: m.data for _, notes in decks for n in notes for m in n.media}
     snapshot.media = {
         name: hashlib.sha256(data).hexdigest() for name, data in sorted(media.items())
     }
-    return _write(genanki.Package(genanki_decks), planned, snapshot, media), snapshot
+    return _write(deck_json, model_json, note_rows, card_rows, media), snapshot
 
 
 def _check_fields(note: Note) -> None:
@@ -280,37 +279,36 @@ def content_digest(note_type_id: int, fields: tuple[str, ...], tags: tuple[str, 
     return hashlib.blake2b(f"{note_type_id}\x1e{text}".encode(), digest_size=16).digest()
 
 
-def _id_sequence(planned: list[Planned]) -> Iterator[int]:
-    # genanki draws a note's id, then one id per card, in deck order.
-    for _, row, card_ids, _ in planned:
-        yield row.id
-        yield from card_ids
+# genanki's schema, its indexes made once the rows are in: building an index once is about
+# a third faster than keeping it up to date through every insert. The database holds the
+# same schema either way.
+_TABLES, _INDEXES = APKG_SCHEMA.split("CREATE INDEX", 1)
+_INDEXES = "CREATE INDEX" + _INDEXES
 
 
 def _write(
-    package: genanki.Package,
-    planned: list[Planned],
-    snapshot: Snapshot,
+    deck_json: dict[str, Any],
+    model_json: dict[str, Any],
+    note_rows: list[tuple[Any, ...]],
+    card_rows: list[tuple[Any, ...]],
     media: dict[str, bytes],
 ) -> bytes:
     db = sqlite3.connect(":memory:")
     try:
-        cursor = db.cursor()
-        # genanki stamps every row with one time: give it the commonest, then correct the
-        # rest (in a first build, none; after an edit, the one changed note).
-        common = Counter(row.mod for _, row, _, _ in planned).most_common(1)
-        stamp = common[0][0] if common else 0
-        package.write_to_db(cursor, stamp, _id_sequence(planned))
-        mods = [(row.mod, row.id) for _, row, _, _ in planned if row.mod != stamp]
-        cursor.executemany("UPDATE notes SET mod = ? WHERE id = ?", mods)
-        cursor.executemany("UPDATE cards SET mod = ? WHERE nid = ?", mods)
-        data = [(data, row.id) for _, row, _, data in planned if data]
-        cursor.executemany("UPDATE notes SET data = ? WHERE id = ?", data)
-        (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
-        models = json.loads(models_json)
-        for model_id, model in models.items():
-            model["mod"] = snapshot.note_types[int(model_id)]["mod"]
-        cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
+        # genanki's own schema and collection row, then the rows its Package.write_to_db
+        # writes (tests/test_build.py holds the two databases' contents equal). One
+        # executemany per table instead of genanki's note and card objects and an INSERT
+        # per row: that was most of a build's packing time.
+        db.executescript(_TABLES)
+        db.executescript(APKG_COL)
+        (decks_before,) = db.execute("SELECT decks FROM col").fetchone()
+        decks = {**json.loads(decks_before), **deck_json}
+        db.execute(
+            "UPDATE col SET decks = ?, models = ?", (json.dumps(decks), json.dumps(model_json))
+        )
+        db.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows)
+        db.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows)
+        db.executescript(_INDEXES)
         db.commit()
         collection = db.serialize()
     finally:
@@ -414,7 +412,6 @@ def _legacy_slots(note_type_id: int, fields: tuple[str, ...]) -> Slots | None:
 
 def card_count(notes: list[Note]) -> int:
     """How many Anki cards these notes make (as genanki decides, so as the .apkg holds)."""
-    models = {n.note_type.id: _model(n.note_type) for n in notes}
-    return sum(
-        len(genanki.Note(model=models[n.note_type.id], fields=list(n.fields)).cards) for n in notes
-    )
+    types = {n.note_type.id: n.note_type for n in notes}
+    shapes = {type_id: _Shape(note_type) for type_id, note_type in types.items()}
+    return sum(len(shapes[n.note_type.id].card_ords(n.fields)) for n in notes)
