@@ -159,10 +159,9 @@ def _progress() -> Progress | None:
 
 
 def _print_warnings(result: Result) -> None:
-    for warning in result.warnings:
-        typer.echo(f"{warning} [warning]", err=True)
-    for notice in result.notices:
-        typer.echo(notice, err=True)
+    lines = [f"{warning} [warning]" for warning in result.warnings] + result.notices
+    if lines:  # one write: a tree of 100k cards can have tens of thousands of them
+        typer.echo("\n".join(lines), err=True)
 
 
 def _print_report(result: Result) -> None:

@@ -18,6 +18,7 @@ import re
 import sqlite3
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,69 +184,107 @@ def _stable_json(note_type_json: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_package(
-    decks: list[tuple[DeckHeader, list[Note]]], memory: Memory, clock: int, ids: IdAllocator
+    decks: Sequence[tuple[DeckHeader, Iterable[Note]]],
+    memory: Memory,
+    clock: int,
+    ids: IdAllocator,
 ) -> tuple[bytes, Snapshot]:
-    """The .apkg holding these decks, and the snapshot of what it holds."""
+    """The .apkg holding these decks, and the snapshot of what it holds. Each deck's notes
+    are read once, as they are written: they can be made on the way."""
     snapshot = Snapshot(
         decks=sorted(deck.name for deck, _ in decks),
         descriptions={deck.name: deck.description for deck, _ in decks},
     )
-    # One shape per note type, not per note (a dict comprehension would make one for every
-    # note and keep the last).
-    types = {n.note_type.id: n.note_type for _, notes in decks for n in notes}
-    shapes = {type_id: _Shape(note_type) for type_id, note_type in types.items()}
+    shapes: dict[int, _Shape] = {}
     deck_json: dict[str, Any] = {}
     model_deck: dict[int, int] = {}  # note type -> the last deck holding its notes, as genanki
-    note_rows: list[tuple[Any, ...]] = []
     card_rows: list[tuple[Any, ...]] = []
-    for (deck_name, description), notes in decks:
-        did = deck_id(deck_name)
-        deck_json[str(did)] = genanki.Deck(did, deck_name, description=description).to_json()
-        for position, note in enumerate(notes):
-            _check_fields(note)
-            guid, fields, type_id = note.guid, note.fields, note.note_type.id
-            shape = shapes[type_id]
-            model_deck[type_id] = did
-            row = _plan_note(note, memory.notes.get(guid), clock, ids)
-            # The rows genanki's Note.write_to_db writes, with this note's own mtime on the
-            # note and its cards, and its data (see slots.py) beside it.
-            note_rows.append(
-                (row.id, guid, type_id, row.mod, -1, f" {' '.join(note.tags)} ",
-                 "\x1f".join(fields), fields[shape.sort_field], 0, 0, note.data)
-            )  # fmt: skip
-            for card_ord in shape.card_ords(fields):
-                card_id = memory.cards.get((guid, card_ord)) or ids.take()
-                snapshot.cards[guid, card_ord] = card_id
-                # due: new cards come in the order they are written
-                card_rows.append(
-                    (card_id, row.id, did, card_ord, row.mod, -1, 0, 0, position,
-                     0, 0, 0, 0, 0, 0, 0, 0, "")
+    media: dict[str, bytes] = {}
+
+    def note_rows() -> Iterator[tuple[Any, ...]]:
+        # The database takes each note's row as it is made, so a deck's notes (and their
+        # rows) are never all held at once: at 10k cards a section that is 50 MB.
+        for (deck_name, description), notes in decks:
+            did = deck_id(deck_name)
+            deck_json[str(did)] = genanki.Deck(did, deck_name, description=description).to_json()
+            for position, note in enumerate(notes):
+                _check_fields(note)
+                guid, fields, type_id = note.guid, note.fields, note.note_type.id
+                shape = shapes.get(type_id) or shapes.setdefault(type_id, _Shape(note.note_type))
+                model_deck[type_id] = did
+                row = _plan_note(note, memory.notes.get(guid), clock, ids)
+                for card_ord in shape.card_ords(fields):
+                    card_id = memory.cards.get((guid, card_ord)) or ids.take()
+                    snapshot.cards[guid, card_ord] = card_id
+                    # due: new cards come in the order they are written
+                    card_rows.append(
+                        (card_id, row.id, did, card_ord, row.mod, -1, 0, 0, position,
+                         0, 0, 0, 0, 0, 0, 0, 0, "")
+                    )  # fmt: skip
+                snapshot.positions[guid] = position
+                snapshot.notes[guid] = row
+                snapshot.note_decks[guid] = deck_name
+                if note.data:
+                    slots = Slots.from_data(note.data)
+                    assert slots is not None
+                    snapshot.slots[guid] = slots
+                media.update((m.name, m.data) for m in note.media)
+                # The row genanki's Note.write_to_db writes, with this note's own mtime and
+                # its data (see slots.py) beside it.
+                yield (
+                    row.id, guid, type_id, row.mod, -1, f" {' '.join(note.tags)} ",
+                    "\x1f".join(fields), fields[shape.sort_field], 0, 0, note.data,
                 )  # fmt: skip
-            snapshot.positions[guid] = position
-            snapshot.notes[guid] = row
-            snapshot.note_decks[guid] = deck_name
-            if note.data:
-                slots = Slots.from_data(note.data)
-                assert slots is not None
-                snapshot.slots[guid] = slots
 
-    model_json = {}
-    for type_id, did in model_deck.items():  # in the order notes first use them, as genanki
-        model = shapes[type_id].model
-        stable = _stable_json(model.to_json(0, None))
-        before = memory.note_types.get(type_id)
-        if before is not None and _stable_json(before) == stable:
-            mod = before["mod"]
-        else:
-            mod = max(clock, before["mod"] + 1) if before else clock
-        snapshot.note_types[type_id] = {**stable, "mod": mod}
-        model_json[str(type_id)] = model.to_json(mod, did)
-
-    media = {m.name: m.data for _, notes in decks for n in notes for m in n.media}
+    db = sqlite3.connect(":memory:")
+    try:
+        # genanki's own schema and collection row, then the rows its Package.write_to_db
+        # writes (tests/test_build.py holds the two databases' contents equal). One
+        # executemany per table instead of genanki's note and card objects and an INSERT
+        # per row: those were most of a build's packing time.
+        db.executescript(_TABLES)
+        db.executescript(APKG_COL)
+        db.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows())
+        db.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows)
+        card_rows.clear()  # what is left to hold is the database
+        model_json = {}
+        for type_id, did in model_deck.items():  # in the order notes first use them, as genanki
+            model = shapes[type_id].model
+            mod = _note_type_mod(model, memory.note_types.get(type_id), clock)
+            snapshot.note_types[type_id] = {**_stable_json(model.to_json(0, None)), "mod": mod}
+            model_json[str(type_id)] = model.to_json(mod, did)
+        (decks_before,) = db.execute("SELECT decks FROM col").fetchone()
+        decks_after = json.dumps({**json.loads(decks_before), **deck_json})
+        db.execute("UPDATE col SET decks = ?, models = ?", (decks_after, json.dumps(model_json)))
+        db.executescript(_INDEXES)
+        db.commit()
+        collection = db.serialize()
+    finally:
+        db.close()
     snapshot.media = {
         name: hashlib.sha256(data).hexdigest() for name, data in sorted(media.items())
     }
-    return _write(deck_json, model_json, note_rows, card_rows, media), snapshot
+    # The .apkg media layout: entry "0", "1", ... and a "media" map from entry to file name.
+    names = sorted(media)
+    index = json.dumps({str(i): name for i, name in enumerate(names)}).encode()
+    files = {str(i): media[name] for i, name in enumerate(names)}
+    return _zip({"collection.anki2": collection, "media": index, **files}), snapshot
+
+
+def _note_type_mod(model: genanki.Model, before: dict[str, Any] | None, clock: int) -> int:
+    # Anki updates a note type only when the incoming mtime is newer than its own.
+    if before is None:
+        return clock
+    if _stable_json(before) == _stable_json(model.to_json(0, None)):
+        return int(before["mod"])
+    return max(clock, before["mod"] + 1)
+
+
+# genanki's schema, its indexes made once the rows are in: building an index once is about
+# a third faster than keeping it up to date through every insert. The database holds the
+# same schema either way.
+_TABLES, _INDEXES = APKG_SCHEMA.split("CREATE INDEX", 1)
+_INDEXES = "CREATE INDEX" + _INDEXES
 
 
 def _check_fields(note: Note) -> None:
@@ -277,47 +316,6 @@ def _plan_note(note: Note, before: NoteRow | None, clock: int, ids: IdAllocator)
 def content_digest(note_type_id: int, fields: tuple[str, ...], tags: tuple[str, ...]) -> bytes:
     text = "\x1f".join(fields) + "\x1e" + " ".join(tags)
     return hashlib.blake2b(f"{note_type_id}\x1e{text}".encode(), digest_size=16).digest()
-
-
-# genanki's schema, its indexes made once the rows are in: building an index once is about
-# a third faster than keeping it up to date through every insert. The database holds the
-# same schema either way.
-_TABLES, _INDEXES = APKG_SCHEMA.split("CREATE INDEX", 1)
-_INDEXES = "CREATE INDEX" + _INDEXES
-
-
-def _write(
-    deck_json: dict[str, Any],
-    model_json: dict[str, Any],
-    note_rows: list[tuple[Any, ...]],
-    card_rows: list[tuple[Any, ...]],
-    media: dict[str, bytes],
-) -> bytes:
-    db = sqlite3.connect(":memory:")
-    try:
-        # genanki's own schema and collection row, then the rows its Package.write_to_db
-        # writes (tests/test_build.py holds the two databases' contents equal). One
-        # executemany per table instead of genanki's note and card objects and an INSERT
-        # per row: that was most of a build's packing time.
-        db.executescript(_TABLES)
-        db.executescript(APKG_COL)
-        (decks_before,) = db.execute("SELECT decks FROM col").fetchone()
-        decks = {**json.loads(decks_before), **deck_json}
-        db.execute(
-            "UPDATE col SET decks = ?, models = ?", (json.dumps(decks), json.dumps(model_json))
-        )
-        db.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows)
-        db.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows)
-        db.executescript(_INDEXES)
-        db.commit()
-        collection = db.serialize()
-    finally:
-        db.close()
-    # The .apkg media layout: entry "0", "1", ... and a "media" map from entry to file name.
-    names = sorted(media)
-    index = json.dumps({str(i): name for i, name in enumerate(names)}).encode()
-    files = {str(i): media[name] for i, name in enumerate(names)}
-    return _zip({"collection.anki2": collection, "media": index, **files})
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:
