@@ -96,23 +96,8 @@ class CardNotes:
         self.card = card
         self.note_type = note_type
         self.places = _places(note_type)
-        common = {}
-        if card.hint:
-            common["Hint"] = text_html(card.hint)
-        if card.note:
-            common["Note"] = text_html(card.note)
-        if card.image is not None:
-            img = f'<img src="{card.image.name}" alt="">'
-            common["FrontImage" if card.image_side == "front" else "BackImage"] = img
-        self.common = self._filled([""] * len(note_type.fields), common)
+        self.common = _filled(self.places, [""] * len(note_type.fields), _common(card))
         self.media = (card.image,) if card.image else ()
-
-    def _filled(self, values: list[str], fields: dict[str, str]) -> list[str]:
-        for name, value in fields.items():
-            place = self.places.get(name)
-            if place is not None:  # a field the note type lacks is left out
-                values[place] = value
-        return values
 
     def note(
         self, fields: dict[str, str], *ids: str, data: str = "", guid: str | None = None
@@ -122,7 +107,7 @@ class CardNotes:
         return Note(
             note_guid(self.card.id, *ids) if guid is None else guid,
             self.note_type,
-            tuple(self._filled(self.common.copy(), fields)),
+            tuple(_filled(self.places, self.common.copy(), fields)),
             self.card.tags,
             self.media,
             data,
@@ -140,7 +125,38 @@ def note_of(
     """A note made from `card`: `fields` are the kind's own by name; Hint, Note and the
     image fields are filled from the card's common keys, and the guid comes from the card's
     id (and, for a table cell, its row and column keys) unless the kind gives it."""
-    return CardNotes(card, note_type).note(fields, *ids, data=data, guid=guid)
+    # The card's only note: made here, without a CardNotes to share its work with.
+    values = _filled(_places(note_type), [""] * len(note_type.fields), _common(card) | fields)
+    return Note(
+        note_guid(card.id, *ids) if guid is None else guid,
+        note_type,
+        tuple(values),
+        card.tags,
+        (card.image,) if card.image else (),
+        data,
+    )
+
+
+def _common(card: Card) -> dict[str, str]:
+    """The fields every kind's notes have, from the card's common keys."""
+    common = {}
+    if card.hint:
+        common["Hint"] = text_html(card.hint)
+    if card.note:
+        common["Note"] = text_html(card.note)
+    if card.image is not None:
+        img = f'<img src="{card.image.name}" alt="">'
+        common["FrontImage" if card.image_side == "front" else "BackImage"] = img
+    return common
+
+
+def _filled(places: dict[str, int], values: list[str], fields: dict[str, str]) -> list[str]:
+    """`values` with `fields` put in their places; a field the note type lacks is left out."""
+    for name, value in fields.items():
+        place = places.get(name)
+        if place is not None:
+            values[place] = value
+    return values
 
 
 _PLACES: dict[tuple[str, ...], dict[str, int]] = {}
