@@ -54,7 +54,7 @@ class Note:
 
 _BASE91 = genanki.util.BASE91_TABLE
 # Two base-91 digits at a time: half the divisions.
-_BASE91_PAIRS = [a + b for a in _BASE91 for b in _BASE91]
+_PAIRS = [a + b for a in _BASE91 for b in _BASE91]
 
 
 def note_guid(*stable_ids: str) -> str:
@@ -65,16 +65,14 @@ def note_guid(*stable_ids: str) -> str:
     per-byte loops (a test holds the two equal)."""
     text = "__".join(("ankigen", *stable_ids))
     number = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
-    digits = []
-    while number >= 91 * 91:
-        number, pair = divmod(number, 91 * 91)
-        digits.append(_BASE91_PAIRS[pair])
-    # The leading digit is never a zero: one digit or two are left, or none (a zero).
-    if number >= 91:
-        digits.append(_BASE91_PAIRS[number])
-    elif number > 0:
-        digits.append(_BASE91[number])
-    return "".join(reversed(digits))
+    # A 64-bit number is at most ten base-91 digits: five pairs, worked out without a
+    # loop (one per note, 40k at 20k cards). The number has no leading zero digits
+    # ("a"), and zero is the empty string, as in genanki.
+    number, e = divmod(number, 91 * 91)
+    number, d = divmod(number, 91 * 91)
+    number, c = divmod(number, 91 * 91)
+    a, b = divmod(number, 91 * 91)
+    return f"{_PAIRS[a]}{_PAIRS[b]}{_PAIRS[c]}{_PAIRS[d]}{_PAIRS[e]}".lstrip(_BASE91[0])
 
 
 NOTE_BLOCK = '{{#Note}}<div class="note">{{Note}}</div>{{/Note}}'
@@ -87,23 +85,86 @@ FRONT_IMAGE = '{{#FrontImage}}<div class="image">{{FrontImage}}</div>{{/FrontIma
 BACK_IMAGE = '{{#BackImage}}<div class="image">{{BackImage}}</div>{{/BackImage}}'
 
 
+class CardNotes:
+    """Makes a card's notes of one note type. What they all share (Hint, Note, the image
+    fields, tags, media) is worked out once per card, not once per note: a table makes
+    a note per cell."""
+
+    __slots__ = ("card", "note_type", "places", "common", "media")
+
+    def __init__(self, card: Card, note_type: NoteType) -> None:
+        self.card = card
+        self.note_type = note_type
+        self.places = _places(note_type)
+        self.common = _filled(self.places, [""] * len(note_type.fields), _common(card))
+        self.media = (card.image,) if card.image else ()
+
+    def note(
+        self, fields: dict[str, str], *ids: str, data: str = "", guid: str | None = None
+    ) -> Note:
+        """A note whose own fields are `fields`, by name; its guid comes from the card's
+        id (and, for a table cell, its row and column keys) unless given."""
+        return Note(
+            note_guid(self.card.id, *ids) if guid is None else guid,
+            self.note_type,
+            tuple(_filled(self.places, self.common.copy(), fields)),
+            self.card.tags,
+            self.media,
+            data,
+        )
+
+
 def note_of(
-    card: Card, note_type: NoteType, fields: dict[str, str], *ids: str, data: str = ""
+    card: Card,
+    note_type: NoteType,
+    fields: dict[str, str],
+    *ids: str,
+    data: str = "",
+    guid: str | None = None,
 ) -> Note:
     """A note made from `card`: `fields` are the kind's own by name; Hint, Note and the
     image fields are filled from the card's common keys, and the guid comes from the card's
-    id (and, for a table cell, its row and column keys)."""
-    common = {"Hint": text_html(card.hint or ""), "Note": text_html(card.note or "")}
+    id (and, for a table cell, its row and column keys) unless the kind gives it."""
+    # The card's only note: made here, without a CardNotes to share its work with.
+    values = _filled(_places(note_type), [""] * len(note_type.fields), _common(card) | fields)
+    return Note(
+        note_guid(card.id, *ids) if guid is None else guid,
+        note_type,
+        tuple(values),
+        card.tags,
+        (card.image,) if card.image else (),
+        data,
+    )
+
+
+def _common(card: Card) -> dict[str, str]:
+    """The fields every kind's notes have, from the card's common keys."""
+    common = {}
+    if card.hint:
+        common["Hint"] = text_html(card.hint)
+    if card.note:
+        common["Note"] = text_html(card.note)
     if card.image is not None:
         img = f'<img src="{card.image.name}" alt="">'
         common["FrontImage" if card.image_side == "front" else "BackImage"] = img
-    values = {**common, **fields}
-    media = (card.image,) if card.image else ()
-    return Note(
-        note_guid(card.id, *ids),
-        note_type,
-        tuple(values.get(name, "") for name in note_type.fields),
-        card.tags,
-        media,
-        data,
-    )
+    return common
+
+
+def _filled(places: dict[str, int], values: list[str], fields: dict[str, str]) -> list[str]:
+    """`values` with `fields` put in their places; a field the note type lacks is left out."""
+    for name, value in fields.items():
+        place = places.get(name)
+        if place is not None:
+            values[place] = value
+    return values
+
+
+_PLACES: dict[tuple[str, ...], dict[str, int]] = {}
+
+
+def _places(note_type: NoteType) -> dict[str, int]:
+    """Where each of the note type's fields is, by name (worked out once per note type)."""
+    places = _PLACES.get(note_type.fields)
+    if places is None:
+        places = _PLACES[note_type.fields] = {name: i for i, name in enumerate(note_type.fields)}
+    return places

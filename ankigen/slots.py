@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 LIKE_ENOUGH = 0.5
+# One encoder for every record: json.dumps makes a new one per call when given options.
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Slots:
 
     def to_data(self) -> str:
         pairs = list(self.numbers.items())
-        return json.dumps({"slots": pairs, "next": self.next}, ensure_ascii=False)
+        return _JSON.encode({"slots": pairs, "next": self.next})
 
     @staticmethod
     def from_data(data: str) -> Slots | None:

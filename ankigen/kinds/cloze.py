@@ -55,7 +55,7 @@ def generate(card: Card, history: slots.History) -> list[Note]:
         for n, item in zip(numbers, card["items"], strict=True)
     )
     text = f'<div class="prompt">{text_html(card["prompt"])}</div><ul class="items">{items}</ul>'
-    return [notes.note_of(card, NOTE_TYPE, {"Text": text}, data=record)]
+    return [notes.note_of(card, NOTE_TYPE, {"Text": text}, data=record, guid=guid)]
 
 
 def texts(card: Card) -> Iterator[Piece]:

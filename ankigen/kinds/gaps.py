@@ -82,7 +82,7 @@ def generate(card: Card, history: slots.History) -> list[Note]:
     text = f'<div class="{"command" if card["code"] else "sentence"}">{body}</div>'
     if card["prompt"]:
         text = f'<div class="prompt">{text_html(card["prompt"])}</div>{text}'
-    return [notes.note_of(card, NOTE_TYPE, {"Text": text}, data=record)]
+    return [notes.note_of(card, NOTE_TYPE, {"Text": text}, data=record, guid=guid)]
 
 
 def texts(card: Card) -> Iterator[Piece]:

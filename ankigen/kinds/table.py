@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from ankigen import notes
@@ -174,6 +175,16 @@ def _axis(name: str | None) -> str:
     return f'<span class="axis">{text_html(name)}</span> ' if name else ""
 
 
+# How the asked cell is marked, in the asked row's list and in the table.
+ASKED = ' class="asked"'
+
+
+def _joined(parts: list[str], marks: list[int]) -> tuple[str, list[int]]:
+    """The parts joined, and where in the text each mark goes (before parts[mark])."""
+    starts = list(accumulate(map(len, parts), initial=0))
+    return "".join(parts), [starts[k] for k in marks]
+
+
 def generate(card: Card, _history: History) -> list[Note]:
     rows: list[Header] = card["rows"]
     columns: list[Header] = card["columns"]
@@ -183,53 +194,52 @@ def generate(card: Card, _history: History) -> list[Note]:
     column_labels = [text_html(c.label) for c in columns]
     head = "".join(f"<th>{label}</th>" for label in column_labels)
     title = text_html(card["title"])
+    row_fields = [_axis(card["row_name"]) + label for label in row_labels]
+    column_fields = [_axis(card["column_name"]) + label for label in column_labels]
 
     # Two views of the same cells; card.css shows the one that fits the screen. On a
     # phone, the asked row comes first as a list (column label over value) so the asked
     # cell is on screen, and the whole table follows, one block per row. Each cell
-    # carries its column label, shown only when the table is folded. Every cell and row
-    # is made once without the highlight; a cell's grid remakes only the asked cell.
-    def cell(i: int, j: int, mark: str = "") -> tuple[str, str]:
-        label = column_labels[j]
-        value = values[rows[i].key, columns[j].key]
-        return (
-            f'<td{mark}><span class="label">{label}</span>{value}</td>',
-            f"<div{mark}><dt>{label}</dt><dd>{value}</dd></div>",
-        )
+    # carries its column label, shown only when the table is folded.
+    #
+    # Every cell's grid is the same text but for the asked cell's two marks, so the table
+    # and each row's list are made once, with a place for each cell's mark, and a cell's
+    # grid is them cut at its places: no cell is made again per note (a table of 200
+    # cells would make 40,000).
+    table = [f"<table><thead><tr><th></th>{head}</tr></thead><tbody>"]
+    in_table: list[int] = []  # each cell's mark goes before this part of the table
+    lists = []  # each row's list, and where each of its cells' marks goes
+    for i, row in enumerate(rows):
+        table.append(f"<tr><th>{row_labels[i]}</th>")
+        row_list = [f'<div class="row-list"><div class="row-label">{row_labels[i]}</div><dl>']
+        in_list = []
+        for j, column in enumerate(columns):
+            label = column_labels[j]
+            value = values[row.key, column.key]
+            table += ("<td", f'><span class="label">{label}</span>{value}</td>')
+            in_table.append(len(table) - 1)
+            row_list += ("<div", f"><dt>{label}</dt><dd>{value}</dd></div>")
+            in_list.append(len(row_list) - 1)
+        table.append("</tr>")
+        row_list.append("</dl></div>")
+        lists.append(_joined(row_list, in_list))
+    table.append("</tbody></table>")
+    whole, in_whole = _joined(table, in_table)  # a place per cell, row by row
 
-    plain = [[cell(i, j) for j in range(len(columns))] for i in range(len(rows))]
-    plain_rows = [
-        f"<tr><th>{row_labels[i]}</th>{''.join(td for td, _ in row_cells)}</tr>"
-        for i, row_cells in enumerate(plain)
-    ]
-
-    def grid(i: int, j: int) -> str:
-        row_cells = plain[i].copy()
-        row_cells[j] = cell(i, j, ' class="asked"')
-        tds = "".join(td for td, _ in row_cells)
-        items = "".join(item for _, item in row_cells)
-        body = [*plain_rows[:i], f"<tr><th>{row_labels[i]}</th>{tds}</tr>", *plain_rows[i + 1 :]]
-        asked_row = (
-            f'<div class="row-list"><div class="row-label">{row_labels[i]}</div>'
-            f"<dl>{items}</dl></div>"
-        )
-        return (
-            f"{asked_row}<table><thead><tr><th></th>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>"
-        )
-
+    make = notes.CardNotes(card, NOTE_TYPE)
     cell_notes = []
-    for i, (row, row_label) in enumerate(zip(rows, row_labels, strict=True)):
-        for j, (column, column_label) in enumerate(zip(columns, column_labels, strict=True)):
-            asked = (row.key, column.key)
+    for i, row in enumerate(rows):
+        listed, in_listed = lists[i]
+        for j, column in enumerate(columns):
+            d, t = in_listed[j], in_whole[i * len(columns) + j]
             fields = {
                 "Table": title,
-                "Row": _axis(card["row_name"]) + row_label,
-                "Column": _axis(card["column_name"]) + column_label,
-                "Value": values[asked],
-                "Grid": grid(i, j),
+                "Row": row_fields[i],
+                "Column": column_fields[j],
+                "Value": values[row.key, column.key],
+                "Grid": f"{listed[:d]}{ASKED}{listed[d:]}{whole[:t]}{ASKED}{whole[t:]}",
             }
-            cell_notes.append(notes.note_of(card, NOTE_TYPE, fields, row.key, column.key))
+            cell_notes.append(make.note(fields, row.key, column.key))
     return cell_notes
 
 
