@@ -12,7 +12,7 @@ from ankigen.package import card_count
 def summarize(sections: list[Section]) -> list[dict[str, Any]]:
     rows = []
     for section in sections:
-        notes = generate(section.cards)
+        notes = list(generate(section.cards))
         kinds = {name: sum(c.kind == name for c in section.cards) for name in KINDS}
         rows.append(
             {

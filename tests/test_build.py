@@ -259,7 +259,7 @@ def test_packages_hold_the_rows_genanki_writes_for_the_same_notes():
     from ankigen.package import IdAllocator, Memory, _model, build_package, deck_id
 
     sections, _ = load_sections(REPO / "cards")
-    decks = [(s.deck_header(), generate(s.cards)) for s in sections]
+    decks = [(s.deck_header(), list(generate(s.cards))) for s in sections]
     notes = [n for _, deck_notes in decks for n in deck_notes]
     assert {n.note_type.cloze for n in notes} == {True, False}
     assert any(n.tags for n in notes) and any(n.media for n in notes)

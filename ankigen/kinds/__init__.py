@@ -9,7 +9,7 @@ CONTRIBUTING.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -69,7 +69,9 @@ def _registry() -> dict[str, Kind]:
 KINDS: dict[str, Kind] = _registry()
 
 
-def generate(cards: Iterable[Card], history: History | None = None) -> list[Note]:
-    """The notes these cards make, each by its kind's generator, in card order."""
+def generate(cards: Iterable[Card], history: History | None = None) -> Iterator[Note]:
+    """The notes these cards make, each by its kind's generator, in card order: made as
+    they are asked for, so a build never holds a whole deck's notes (see build_package)."""
     history = history if history is not None else {}
-    return [note for card in cards for note in KINDS[card.kind].generate(card, history)]
+    for card in cards:
+        yield from KINDS[card.kind].generate(card, history)
