@@ -21,6 +21,7 @@ from ankigen.schema import (
     Field,
     Flag,
     Image,
+    Images,
     MappingCheck,
     Slug,
     Tags,
@@ -167,6 +168,7 @@ class Validator:
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
         self.card_ids: dict[str, Where] = {}
+        self.images: Images = {}
         self.section_ids: dict[str, Loc] = {}
         self.decks: dict[str, tuple[Loc, str]] = {}  # deck_key -> where, as written
 
@@ -177,7 +179,7 @@ class Validator:
     def check(self, display: str, data: Any) -> tuple[Section | None, bool]:
         """The section with the cards that passed, and whether all of the file did (only
         then is it built; the cards that passed are still linted)."""
-        header, section, whole = _section(display, data, self.problems, self.card_ids)
+        header, section, whole = _section(display, data, self.problems, self.card_ids, self.images)
         if header is not None:
             # Even when a card is wrong: every problem is reported in one run.
             locs = data.value_locs
@@ -240,7 +242,7 @@ def validate(files: Iterable[tuple[str, Any]], problems: Problems) -> list[Secti
 
 
 def _section(
-    display: str, data: Any, problems: Problems, card_ids: dict[str, Where]
+    display: str, data: Any, problems: Problems, card_ids: dict[str, Where], images: Images
 ) -> tuple[dict[str, Any] | None, Section | None, bool]:
     """The section's checked header (None if it is wrong), the section with the cards
     that passed, and whether everything in the file did."""
@@ -265,7 +267,7 @@ def _section(
     # The section's tags as one tuple for all its cards (each card's come after them).
     section_tags = tuple(header["tags"]) if header is not None else ()
     cards = [
-        _card(item, loc, index, header or {}, section_tags, problems, card_ids, card_dir)
+        _card(item, loc, index, header or {}, section_tags, problems, card_ids, card_dir, images)
         for index, (item, loc) in enumerate(zip(raw_cards, raw_cards.item_locs, strict=True), 1)
     ]
     if header is not None and header["id"] == COMBINED:
@@ -311,6 +313,7 @@ def _card(
     problems: Problems,
     card_ids: dict[str, Where],
     card_dir: Path,
+    images: Images,
 ) -> Card | None:
     if not isinstance(raw, Mapping):
         problems.add(loc, f"card {index}: expected a mapping, got {describe(raw)}")
@@ -342,7 +345,7 @@ def _card(
             problems.add(raw.value_locs["kind"], f"{name}: {message}")
             return None
     locs = raw.value_locs
-    ctx = Context(problems, f"{name} ({kind.name}): ", card_dir, section, locs, loc)
+    ctx = Context(problems, f"{name} ({kind.name}): ", card_dir, section, locs, loc, images)
     values = _KIND_CHECKS[kind.name](raw, loc, ctx)
     if values is not None and kind.finish is not None:
         values = kind.finish(values, ctx)
