@@ -20,6 +20,9 @@ from ankigen.media import IMAGE_TYPES, Media, read_image
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SPACE = re.compile(r"\s")
 
+# An image file (card folder, path as written) as Image.check found it: a Media or why not.
+Images = dict[tuple[Path, str], Media | str]
+
 
 @dataclass
 class Context:
@@ -32,6 +35,8 @@ class Context:
     section: dict[str, Any] = dataclasses.field(default_factory=dict)
     locs: abc.Mapping[str, Where] = dataclasses.field(default_factory=dict)
     loc: Loc = Loc("", 0, 0)
+    # Images read so far in this run (see Image.check).
+    images: Images = dataclasses.field(default_factory=dict)
 
     def error(self, loc: Where, key: str, message: str) -> None:
         self.problems.add(loc, f"{self.prefix}'{key}': {message}")
@@ -157,7 +162,12 @@ class Image(Field):
         if path is None:
             return None
         assert ctx.card_dir is not None
-        image = read_image(ctx.card_dir / path, ctx.card_dir)
+        # Many cards show the same picture: each is read and checked once per run (a build
+        # of 20k cards read 340 files for 6 pictures).
+        image = ctx.images.get((ctx.card_dir, path))
+        if image is None:
+            image = read_image(ctx.card_dir / path, ctx.card_dir)
+            ctx.images[ctx.card_dir, path] = image
         if isinstance(image, str):
             ctx.error(loc, key, f"'{path}' {image}")
             return None
@@ -238,40 +248,160 @@ def check_mapping(
     value: Any, loc: Loc, fields: dict[str, Field], ctx: Context
 ) -> dict[str, Any] | None:
     """Check a mapping against its fields; None if anything is wrong (all of it reported)."""
-    if not isinstance(value, Mapping):
-        ctx.problems.add(loc, f"{ctx.prefix}expected a mapping, got {describe(value)}")
-        return None
-    ok = True
-    result: dict[str, Any] = {}
-    misspelled = set()
-    for key in value:
-        if key not in fields:
-            ctx.problems.add(
-                value.key_locs[key], ctx.prefix + unknown_key_message(key, list(fields))
-            )
-            misspelled.update(_close_matches(key, list(fields)))
-            ok = False
-    for key, field in fields.items():
-        if key not in value:
-            if key in misspelled:  # already reported as "did you mean"
+    return MappingCheck(fields)(value, loc, ctx)
+
+
+_MISSING: Any = object()
+
+# How MappingCheck checks a good value of the commonest field types without calling the
+# field's check (a card has a dozen keys, 20k cards make 240k of them). Any other value, or
+# any other field type, goes to the field's check, which says what is wrong.
+_TEXT, _SLUG, _FLAG, _CHOICE, _TAGS, _TEXT_LIST, _OTHER = range(7)
+_CODES: dict[type[Field], int] = {
+    Text: _TEXT,
+    Slug: _SLUG,
+    Flag: _FLAG,
+    Choice: _CHOICE,
+    Tags: _TAGS,
+    TextList: _TEXT_LIST,
+}
+
+
+class MappingCheck:
+    """check_mapping with its fields worked out once: made once for fields checked often."""
+
+    __slots__ = ("fields", "keys", "required", "defaults", "codes", "order")
+
+    def __init__(self, fields: dict[str, Field]) -> None:
+        self.fields = fields
+        self.keys = fields.keys()
+        self.required = {key for key, field in fields.items() if field.required}
+        # The result's first draft: every key in order, with its default if it has one
+        # (a required key is always overwritten).
+        self.defaults = {
+            key: None if field.required else field.default for key, field in fields.items()
+        }
+        self.codes = {
+            key: (field, _CODES.get(type(field), _OTHER)) for key, field in fields.items()
+        }
+        self.order = {key: i for i, key in enumerate(fields)}
+
+    def __call__(self, value: Any, loc: Loc, ctx: Context) -> dict[str, Any] | None:
+        # The common case first: every key known and every required key there, so only the
+        # keys written are looked at, each once; good values of the commonest types are
+        # taken as their field's check would return them, without calling it or making
+        # the location only a message would need. Anything else, and the whole mapping
+        # is checked again as _check does, so every message comes as and where it did.
+        if type(value) is not Mapping or not self.required <= value.keys() <= self.keys:
+            return self._check(value, loc, ctx)
+        result = self.defaults.copy()
+        codes = self.codes
+        others = []
+        for key, raw in value.items():
+            field, code = codes[key]
+            if type(raw) is str:
+                if code == _TEXT:
+                    if checked := raw.strip():
+                        result[key] = checked
+                        continue
+                elif code == _SLUG:
+                    if (checked := raw.strip()) and _SLUG_MATCH(checked):
+                        result[key] = checked
+                        continue
+                elif code == _CHOICE:
+                    if raw in field.options:  # type: ignore[attr-defined]
+                        result[key] = raw
+                        continue
+            elif type(raw) is bool:
+                if code == _FLAG:
+                    result[key] = raw
+                    continue
+            elif type(raw) is Sequence:
+                if code == _TAGS:
+                    if (tags := _good_tags(raw)) is not None:
+                        result[key] = tags
+                        continue
+                elif code == _TEXT_LIST:
+                    min_items = field.min_items  # type: ignore[attr-defined]
+                    if (items := _good_texts(raw, min_items)) is not None:
+                        result[key] = items
+                        continue
+            if code != _OTHER:
+                return self._check(value, loc, ctx)  # nothing reported yet
+            others.append(key)
+        # The other types' own checks, in the order of the fields as _check makes them.
+        ok = True
+        if len(others) > 1:
+            others.sort(key=self.order.__getitem__)
+        for key in others:
+            checked = codes[key][0].check(value[key], value.value_locs.lazy(key), key, ctx)
+            if checked is None:
                 ok = False
-            elif field.required:
-                ctx.problems.add(value.loc, f"{ctx.prefix}missing required key '{key}'")
-                ok = False
-            else:
-                result[key] = field.default
-            continue
-        raw = value[key]
-        if type(field) is Text and type(raw) is str and (checked := raw.strip()):
-            # What Text.check returns for good text, without making the location only a
-            # message would need: most of a card file is text.
             result[key] = checked
-            continue
-        checked = field.check(raw, value.value_locs.lazy(key), key, ctx)
-        if checked is None:
-            ok = False
-        result[key] = checked
-    return result if ok else None
+        return result if ok else None
+
+    def _check(self, value: Any, loc: Loc, ctx: Context) -> dict[str, Any] | None:
+        if not isinstance(value, Mapping):
+            ctx.problems.add(loc, f"{ctx.prefix}expected a mapping, got {describe(value)}")
+            return None
+        ok = True
+        result: dict[str, Any] = {}
+        misspelled = set()
+        fields = self.fields
+        for key in value:
+            if key not in fields:
+                ctx.problems.add(
+                    value.key_locs[key], ctx.prefix + unknown_key_message(key, list(fields))
+                )
+                misspelled.update(_close_matches(key, list(fields)))
+                ok = False
+        for key, field in fields.items():
+            if key not in value:
+                if key in misspelled:  # already reported as "did you mean"
+                    ok = False
+                elif field.required:
+                    ctx.problems.add(value.loc, f"{ctx.prefix}missing required key '{key}'")
+                    ok = False
+                else:
+                    result[key] = field.default
+                continue
+            raw = value[key]
+            if type(field) is Text and type(raw) is str and (checked := raw.strip()):
+                # What Text.check returns for good text, without making the location only a
+                # message would need: most of a card file is text.
+                result[key] = checked
+                continue
+            checked = field.check(raw, value.value_locs.lazy(key), key, ctx)
+            if checked is None:
+                ok = False
+            result[key] = checked
+        return result if ok else None
+
+
+_SLUG_MATCH = SLUG_RE.fullmatch
+
+
+def _good_tags(items: list[Any]) -> list[str] | None:
+    """The tags as Tags.check returns them if every one is good, else None."""
+    tags = []
+    for item in items:
+        # One word exactly: split() and strip() and \s all go by str.isspace().
+        if type(item) is not str or len(words := item.split()) != 1:
+            return None
+        tags.append(words[0])
+    return tags
+
+
+def _good_texts(items: list[Any], min_items: int) -> list[str] | None:
+    """The items as TextList.check returns them if every one is good text, else None."""
+    if len(items) < min_items:
+        return None
+    texts = []
+    for item in items:
+        if type(item) is not str or not (text := item.strip()):
+            return None
+        texts.append(text)
+    return texts
 
 
 def mapping_schema(fields: dict[str, Field]) -> dict[str, Any]:

@@ -21,10 +21,11 @@ from ankigen.schema import (
     Field,
     Flag,
     Image,
+    Images,
+    MappingCheck,
     Slug,
     Tags,
     Text,
-    check_mapping,
     describe,
     mapping_schema,
     unknown_key_message,
@@ -167,6 +168,7 @@ class Validator:
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
         self.card_ids: dict[str, Where] = {}
+        self.images: Images = {}
         self.section_ids: dict[str, Loc] = {}
         self.decks: dict[str, tuple[Loc, str]] = {}  # deck_key -> where, as written
 
@@ -177,7 +179,7 @@ class Validator:
     def check(self, display: str, data: Any) -> tuple[Section | None, bool]:
         """The section with the cards that passed, and whether all of the file did (only
         then is it built; the cards that passed are still linted)."""
-        header, section, whole = _section(display, data, self.problems, self.card_ids)
+        header, section, whole = _section(display, data, self.problems, self.card_ids, self.images)
         if header is not None:
             # Even when a card is wrong: every problem is reported in one run.
             locs = data.value_locs
@@ -240,7 +242,7 @@ def validate(files: Iterable[tuple[str, Any]], problems: Problems) -> list[Secti
 
 
 def _section(
-    display: str, data: Any, problems: Problems, card_ids: dict[str, Where]
+    display: str, data: Any, problems: Problems, card_ids: dict[str, Where], images: Images
 ) -> tuple[dict[str, Any] | None, Section | None, bool]:
     """The section's checked header (None if it is wrong), the section with the cards
     that passed, and whether everything in the file did."""
@@ -257,13 +259,15 @@ def _section(
         got = "text" if isinstance(data, str) else describe(data)
         problems.add(here, f"expected a section (a mapping) at the top level, got {got}")
         return None, None, False
-    header = check_mapping(data, data.loc, SECTION_FIELDS, Context(problems, ""))
+    header = _SECTION_CHECK(data, data.loc, Context(problems, ""))
     raw_cards = data.get("cards")
     if not isinstance(raw_cards, Sequence):
         return header, None, False
     card_dir = Path(display).parent
+    # The section's tags as one tuple for all its cards (each card's come after them).
+    section_tags = tuple(header["tags"]) if header is not None else ()
     cards = [
-        _card(item, loc, index, header or {}, problems, card_ids, card_dir)
+        _card(item, loc, index, header or {}, section_tags, problems, card_ids, card_dir, images)
         for index, (item, loc) in enumerate(zip(raw_cards, raw_cards.item_locs, strict=True), 1)
     ]
     if header is not None and header["id"] == COMBINED:
@@ -295,8 +299,9 @@ def _tags(section: tuple[str, ...], kind: str, own: tuple[str, ...]) -> tuple[st
     return tuple(dict.fromkeys([*section, f"kind::{kind}", *own]))
 
 
-# Each kind's keys with the keys every card has, merged once rather than per card.
-_KIND_FIELDS = {name: {**CARD_FIELDS, **kind.fields} for name, kind in KINDS.items()}
+_SECTION_CHECK = MappingCheck(SECTION_FIELDS)
+# Each kind's keys with the keys every card has, merged and worked out once, not per card.
+_KIND_CHECKS = {name: MappingCheck({**CARD_FIELDS, **kind.fields}) for name, kind in KINDS.items()}
 
 
 def _card(
@@ -304,55 +309,69 @@ def _card(
     loc: Loc,
     index: int,
     section: dict[str, Any],
+    section_tags: tuple[str, ...],
     problems: Problems,
     card_ids: dict[str, Where],
     card_dir: Path,
+    images: Images,
 ) -> Card | None:
     if not isinstance(raw, Mapping):
         problems.add(loc, f"card {index}: expected a mapping, got {describe(raw)}")
         return None
     card_id = raw.get("id")
-    name = f"card '{card_id}'" if isinstance(card_id, str) and card_id.strip() else f"card {index}"
+    # Stripped once; None when the card has no usable id.
+    stripped_id = card_id.strip() or None if isinstance(card_id, str) else None
+    name = f"card '{card_id}'" if stripped_id is not None else f"card {index}"
     kind_name = raw.get("kind")
-    if not isinstance(kind_name, str) or not kind_name.strip():
-        # Without a kind, the card's other keys cannot be checked: one message says why.
-        kinds = ", ".join(KINDS)
-        if "kind" in raw:
-            got = describe(kind_name)
-            problems.add(
-                raw.value_locs["kind"], f"{name}: 'kind': expected one of: {kinds}; got {got}"
-            )
-        else:
-            problems.add(loc, f"{name}: missing required key 'kind' (one of: {kinds})")
-        return None
-    kind = KINDS.get(kind_name.strip())
+    # A kind written as its name exactly is found at once; else as below.
+    kind = KINDS.get(kind_name) if type(kind_name) is str else None
     if kind is None:
-        message = unknown_key_message(kind_name, list(KINDS)).replace("unknown key", "unknown kind")
-        problems.add(raw.value_locs["kind"], f"{name}: {message}")
-        return None
-    ctx = Context(problems, f"{name} ({kind.name}): ", card_dir, section, raw.value_locs, loc)
-    values = check_mapping(raw, loc, _KIND_FIELDS[kind.name], ctx)
+        if not isinstance(kind_name, str) or not kind_name.strip():
+            # Without a kind, the card's other keys cannot be checked: one message says why.
+            kinds = ", ".join(KINDS)
+            if "kind" in raw:
+                got = describe(kind_name)
+                problems.add(
+                    raw.value_locs["kind"], f"{name}: 'kind': expected one of: {kinds}; got {got}"
+                )
+            else:
+                problems.add(loc, f"{name}: missing required key 'kind' (one of: {kinds})")
+            return None
+        kind = KINDS.get(kind_name.strip())
+        if kind is None:
+            message = unknown_key_message(kind_name, list(KINDS)).replace(
+                "unknown key", "unknown kind"
+            )
+            problems.add(raw.value_locs["kind"], f"{name}: {message}")
+            return None
+    locs = raw.value_locs
+    ctx = Context(problems, f"{name} ({kind.name}): ", card_dir, section, locs, loc, images)
+    values = _KIND_CHECKS[kind.name](raw, loc, ctx)
     if values is not None and kind.finish is not None:
         values = kind.finish(values, ctx)
-    if isinstance(card_id, str) and card_id.strip():
-        if card_id.strip() in card_ids:
-            first = card_ids[card_id.strip()]
-            problems.add(raw.value_locs["id"], f"{name}: duplicate card id (first used at {first})")
+    if stripped_id is not None:
+        if stripped_id in card_ids:
+            first = card_ids[stripped_id]
+            problems.add(locs["id"], f"{name}: duplicate card id (first used at {first})")
             return None
-        card_ids[card_id.strip()] = raw.value_locs.lazy("id")
+        card_ids[stripped_id] = locs.lazy("id")
     if values is None:
         return None
-    tags = _tags(tuple(section.get("tags", ())), kind.name, tuple(values.pop("tags")))
+    pop = values.pop
+    tags = _tags(section_tags, kind.name, tuple(pop("tags")))
+    card_id, note, hint, image = pop("id"), pop("note"), pop("hint"), pop("image")
+    image_side, silences = pop("image_side"), pop("lint")
+    values.pop("kind", None)  # this card's own dict: what is left is the kind's keys
     return Card(
-        id=values.pop("id"),
+        id=card_id,
         kind=kind.name,
-        note=values.pop("note"),
-        hint=values.pop("hint"),
-        image=values.pop("image"),
-        image_side=values.pop("image_side"),
-        silences=values.pop("lint"),
+        note=note,
+        hint=hint,
+        image=image,
+        image_side=image_side,
+        silences=silences,
         tags=tags,
-        values={k: v for k, v in values.items() if k != "kind"},
+        values=values,
         loc=loc,
-        value_locs=raw.value_locs,
+        value_locs=locs,
     )

@@ -15,11 +15,12 @@ from ankigen.load import Mapping, Sequence
 from ankigen.markup import text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import (
+    SLUG_RE,
     Context,
     Field,
+    MappingCheck,
     Slug,
     Text,
-    check_mapping,
     describe,
     mapping_schema,
 )
@@ -69,31 +70,50 @@ class Header:
     loc: Loc
 
 
+_HEADER_FIELDS: dict[str, Field] = {"key": Slug(), "label": Text()}
+_HEADER_CHECK = MappingCheck(_HEADER_FIELDS)
+_HEADER_KEYS = _HEADER_FIELDS.keys()
+_SLUG_MATCH = SLUG_RE.fullmatch
+
+
 class Headers(Field):
     """Table rows or columns: a list of {key, label} with unique keys."""
 
     def json_schema(self) -> dict[str, Any]:
-        fields: dict[str, Field] = {"key": Slug(), "label": Text()}
-        return {"type": "array", "minItems": 1, "items": mapping_schema(fields)}
+        return {"type": "array", "minItems": 1, "items": mapping_schema(_HEADER_FIELDS)}
 
     def check(self, value: Any, loc: Where, key: str, ctx: Context) -> list[Header] | None:
         if not isinstance(value, Sequence) or not value:
             ctx.error(loc, key, f"expected a list of {{key, label}}, got {describe(value)}")
             return None
         headers: list[Header] = []
+        keys: set[str] = set()
         ok = True
         for i, (item, item_loc) in enumerate(zip(value, value.item_locs, strict=True)):
-            where = f"{key}[{i + 1}]"
-            sub = Context(ctx.problems, f"{ctx.prefix}'{where}': ")
-            checked = check_mapping(item, item_loc, {"key": Slug(), "label": Text()}, sub)
-            if checked is None:
+            # A good {key, label} as the check below gives it, without its Context: a
+            # table has a dozen headers and 2k tables make 25k of them.
+            if not (
+                type(item) is Mapping
+                and item.keys() == _HEADER_KEYS
+                and type(header_key := item["key"]) is str
+                and (header_key := header_key.strip())
+                and _SLUG_MATCH(header_key)
+                and type(label := item["label"]) is str
+                and (label := label.strip())
+            ):
+                sub = Context(ctx.problems, f"{ctx.prefix}'{key}[{i + 1}]': ")
+                checked = _HEADER_CHECK(item, item_loc, sub)
+                if checked is None:
+                    ok = False
+                    continue
+                header_key, label = checked["key"], checked["label"]
+            if header_key in keys:
+                where = f"{key}[{i + 1}]"
+                ctx.error(item.value_locs["key"], where, f"duplicate key '{header_key}'")
                 ok = False
                 continue
-            if any(h.key == checked["key"] for h in headers):
-                ctx.error(item.value_locs["key"], where, f"duplicate key '{checked['key']}'")
-                ok = False
-                continue
-            headers.append(Header(checked["key"], checked["label"], item_loc))
+            keys.add(header_key)
+            headers.append(Header(header_key, label, item_loc))
         return headers if ok else None
 
 
@@ -159,9 +179,12 @@ def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
                 ctx.error(line.loc, where, f"column '{column.key}' is missing")
                 ok = False
                 continue
-            value = Text().check(
-                line[column.key], line.value_locs[column.key], f"{where}.{column.key}", ctx
-            )
+            value = line[column.key]
+            # Good text as Text.check returns it; its location is made only for a message.
+            if type(value) is not str or not (value := value.strip()):
+                value = Text().check(
+                    line[column.key], line.value_locs[column.key], f"{where}.{column.key}", ctx
+                )
             if value is None:
                 ok = False
             else:
