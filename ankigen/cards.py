@@ -10,8 +10,7 @@ from ankigen.errors import Loc
 from ankigen.markup import escape, text_html
 from ankigen.media import Media
 
-# Lint rules silenced: (code, why) pairs. A tuple, shared when empty, that a build's
-# second process can receive (packer.py pickles cards).
+# Lint rules silenced: (code, why) pairs. A tuple: the empty one is shared by every card.
 Silences = tuple[tuple[str, str], ...]
 
 

@@ -10,16 +10,19 @@ build's clock, so a rebuild with nothing changed gives identical bytes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import io
 import json
 import re
 import sqlite3
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import genanki
@@ -27,6 +30,7 @@ from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
 from ankigen.cards import DeckHeader
+from ankigen.errors import AnkigenError
 from ankigen.notes import Note, NoteType
 from ankigen.slots import Slots
 
@@ -236,31 +240,39 @@ def build_package(
                     "\x1f".join(fields), fields[shape.sort_field], 0, 0, note.data,
                 )  # fmt: skip
 
-    db = sqlite3.connect(":memory:")
-    try:
-        # genanki's own schema and collection row, then the rows its Package.write_to_db
-        # writes (tests/test_build.py holds the two databases' contents equal). One
-        # executemany per table instead of genanki's note and card objects and an INSERT
-        # per row: those were most of a build's packing time.
-        db.executescript(_TABLES)
-        db.executescript(APKG_COL)
-        db.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows())
-        db.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows)
-        card_rows.clear()  # what is left to hold is the database
-        model_json = {}
-        for type_id, did in model_deck.items():  # in the order notes first use them, as genanki
-            model = shapes[type_id].model
-            mod = _note_type_mod(model, memory.note_types.get(type_id), clock)
-            snapshot.note_types[type_id] = {**_stable_json(model.to_json(0, None)), "mod": mod}
-            model_json[str(type_id)] = model.to_json(mod, did)
-        (decks_before,) = db.execute("SELECT decks FROM col").fetchone()
-        decks_after = json.dumps({**json.loads(decks_before), **deck_json})
-        db.execute("UPDATE col SET decks = ?, models = ?", (decks_after, json.dumps(model_json)))
-        db.executescript(_INDEXES)
-        db.commit()
-        collection = db.serialize()
-    finally:
-        db.close()
+    with _scratch_file() as path:
+        db = sqlite3.connect(path)
+        try:
+            # A scratch file: no rollback journal, no waiting for the disk.
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
+            # genanki's own schema and collection row, then the rows its Package.write_to_db
+            # writes (tests/test_build.py holds the two databases' contents equal). One
+            # executemany per table instead of genanki's note and card objects and an INSERT
+            # per row: those were most of a build's packing time.
+            db.executescript(_TABLES)
+            db.executescript(APKG_COL)
+            db.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows())
+            db.executemany(
+                "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows
+            )
+            card_rows.clear()  # what is left to hold is the database
+            model_json = {}
+            for type_id, did in model_deck.items():  # in the order notes first use them, as genanki
+                model = shapes[type_id].model
+                mod = _note_type_mod(model, memory.note_types.get(type_id), clock)
+                snapshot.note_types[type_id] = {**_stable_json(model.to_json(0, None)), "mod": mod}
+                model_json[str(type_id)] = model.to_json(mod, did)
+            (decks_before,) = db.execute("SELECT decks FROM col").fetchone()
+            decks_after = json.dumps({**json.loads(decks_before), **deck_json})
+            db.execute(
+                "UPDATE col SET decks = ?, models = ?", (decks_after, json.dumps(model_json))
+            )
+            db.executescript(_INDEXES)
+            db.commit()
+        finally:
+            db.close()
+        collection = path.read_bytes()
     snapshot.media = {
         name: hashlib.sha256(data).hexdigest() for name, data in sorted(media.items())
     }
@@ -278,6 +290,26 @@ def _note_type_mod(model: genanki.Model, before: dict[str, Any] | None, clock: i
     if _stable_json(before) == _stable_json(model.to_json(0, None)):
         return int(before["mod"])
     return max(clock, before["mod"] + 1)
+
+
+@contextlib.contextmanager
+def _scratch_file() -> Iterator[Path]:
+    """Where a deck's database is made: a file in the system's temporary folder, removed
+    after. SQLite holds an in-memory database's every page, and `serialize` copies them
+    all again; a file's pages it writes out (a 10k-card deck: 28 MB, twice)."""
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="ankigen-", ignore_cleanup_errors=True)
+    except OSError as e:  # TMPDIR (or every usual place) is missing or read-only
+        raise AnkigenError(
+            f"cannot make a temporary folder for a deck's database: {e.strerror or e}; "
+            "set TMPDIR to a folder you can write to"
+        ) from None
+    with folder as name:
+        path = Path(name) / "collection.anki2"
+        try:
+            yield path
+        except (sqlite3.Error, OSError) as e:  # e.g. the temporary folder's disk is full
+            raise AnkigenError(f"{name}: cannot write a deck's database: {e}") from None
 
 
 # genanki's schema, its indexes made once the rows are in: building an index once is about

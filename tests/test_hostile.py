@@ -329,10 +329,66 @@ def test_preview_with_no_usable_temp_folder(sample: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(tempfile, "tempdir", str(sample / "no-such-folder"))
     code, out, err = run("preview")
     assert (code, out) == (1, "")
+    # The decks are made (in the temporary folder) before Anki's collection is.
     assert err == (
-        "cannot make a temporary folder for Anki's collection: No such file or directory; "
+        "cannot make a temporary folder for a deck's database: No such file or directory; "
         "set TMPDIR to a folder you can write to\n"
     )
+
+
+def _built_then_edited(sample: Path) -> dict[str, bytes]:
+    """Build the sample, then edit a card: the decks as built."""
+    assert run("build")[0] == 0
+    path = sample / "cards" / "sample.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("meaning: ", "meaning: 改 ", 1), encoding="utf-8")
+    return {p.name: p.read_bytes() for p in sorted((sample / "decks").iterdir())}
+
+
+def test_a_build_with_no_usable_temp_folder(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A deck's database is made in a file in the temporary folder (see package._scratch_file).
+    import tempfile
+
+    before = _built_then_edited(sample)
+    monkeypatch.setattr(tempfile, "tempdir", str(sample / "no-such-folder"))
+    for args in (("build",), ("build", "--check")):
+        code, out, err = run(*args)
+        assert (code, out) == (1, "")
+        assert err == (
+            "cannot make a temporary folder for a deck's database: No such file or directory; "
+            "set TMPDIR to a folder you can write to\n"
+        )
+    assert {p.name: p.read_bytes() for p in sorted((sample / "decks").iterdir())} == before
+
+
+def test_a_full_temporary_disk_stops_the_build(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+    import sqlite3
+    import tempfile
+
+    import ankigen.package
+
+    connect = sqlite3.connect
+
+    def small_disk(path: Path) -> sqlite3.Connection:  # SQLite's own "disk is full"
+        db = connect(path)
+        if path != ":memory:":  # the previous decks are still read in memory
+            db.execute("PRAGMA max_page_count = 3")
+        return db
+
+    before = _built_then_edited(sample)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(ankigen.package.sqlite3, "connect", small_disk)
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    pattern = r"\S+ankigen-\w+: cannot write a deck's database: database or disk is full\n"
+    assert re.fullmatch(pattern, err), err
+    assert {p.name: p.read_bytes() for p in sorted((sample / "decks").iterdir())} == before
+    assert list(scratch.iterdir()) == []  # the scratch file is gone
 
 
 def test_a_note_with_a_field_separator_is_a_bug_caught_before_writing() -> None:
