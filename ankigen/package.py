@@ -339,15 +339,16 @@ def _plan_note(note: Note, before: NoteRow | None, clock: int, ids: IdAllocator)
         # A new note: no earlier content to compare with, and no deck of the previous
         # build holds it, so no digest is needed (--check sees it missing there anyway).
         return NoteRow(ids.take(), note.guid, note.note_type.id, clock, b"")
-    content = content_digest(note.note_type.id, note.fields, note.tags)
+    content = content_digest(note.note_type.id, "\x1f".join(note.fields), " ".join(note.tags))
     # Anki updates a note only when the incoming mtime is newer than its own.
     mod = before.mod if before.content == content else max(clock, before.mod + 1)
     return NoteRow(before.id, note.guid, note.note_type.id, mod, content)
 
 
-def content_digest(note_type_id: int, fields: tuple[str, ...], tags: tuple[str, ...]) -> bytes:
-    text = "\x1f".join(fields) + "\x1e" + " ".join(tags)
-    return hashlib.blake2b(f"{note_type_id}\x1e{text}".encode(), digest_size=16).digest()
+def content_digest(note_type_id: int, fields: str, tags: str) -> bytes:
+    """A note's content as its row holds it: fields joined by U+001F, tags by spaces."""
+    text = f"{note_type_id}\x1e{fields}\x1e{tags}"
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:
@@ -404,11 +405,9 @@ def read_package(data: bytes) -> Snapshot:
             "SELECT id, guid, mid, mod, tags, flds, data FROM notes ORDER BY id"
         ):
             guids[note_id] = guid
-            fields = tuple(flds.split("\x1f"))
-            snapshot.notes[guid] = NoteRow(
-                note_id, guid, mid, mod, content_digest(mid, fields, tuple(tags.split()))
-            )
-            slots = Slots.from_data(record) if record else _legacy_slots(mid, fields)
+            digest = content_digest(mid, flds, " ".join(tags.split()))
+            snapshot.notes[guid] = NoteRow(note_id, guid, mid, mod, digest)
+            slots = Slots.from_data(record) if record else _legacy_slots(mid, flds)
             if slots is not None:
                 snapshot.slots[guid] = slots
         for card_id, note_id, ordinal, due, deck in db.execute(
@@ -428,14 +427,14 @@ _LEGACY_CLOZE_TYPE = 1286995044  # "ankigen Cloze list" of 0.1.0, which kept no 
 _LEGACY_ITEM = re.compile(r"<li>\{\{c(\d+)::(.*?)\}\}</li>")
 
 
-def _legacy_slots(note_type_id: int, fields: tuple[str, ...]) -> Slots | None:
+def _legacy_slots(note_type_id: int, fields: str) -> Slots | None:
     """The item numbers of a cloze list built before numbers were recorded: its items were
-    numbered by position, and the text of each is in the note."""
+    numbered by position, and the text of each is in the note (`fields`: its row's)."""
     if note_type_id != _LEGACY_CLOZE_TYPE:
         return None
     numbers = {
         int(n): html.unescape(re.sub(r"<code>(.*?)</code>", r"`\1`", text.replace("<br>", "\n")))
-        for n, text in _LEGACY_ITEM.findall(fields[0])
+        for n, text in _LEGACY_ITEM.findall(fields.split("\x1f", 1)[0])
     }
     return Slots(numbers, max(numbers, default=0) + 1)
 
