@@ -489,6 +489,8 @@ class _Builder:
     # with a tag, one quoted with " (its escapes may make a forbidden character), and a
     # plain one that is empty, may be read as other than text, or is followed by a
     # comment; the rest, quoted with ' or a block (| or >) or plain, is its own text.
+    # (Where a scalar ends is not asked in a file without '#': a mark makes a new int
+    # for it every time.)
 
     def mapping(self, start: Any, depth: int) -> Mapping:
         get_event = self.get_event
@@ -508,7 +510,7 @@ class _Builder:
                     else not key
                     or key[0] in _MAYBE_NOT_TEXT
                     or key in _BOOL_OR_NULL
-                    or key_event.end_mark.index in comment_starts
+                    or (comment_starts and key_event.end_mark.index in comment_starts)
                 ):
                     key = self.scalar(key_event)
             elif kind is _MappingEndEvent:
@@ -526,7 +528,7 @@ class _Builder:
                     else not value
                     or value[0] in _MAYBE_NOT_TEXT
                     or value in _BOOL_OR_NULL
-                    or value_event.end_mark.index in comment_starts
+                    or (comment_starts and value_event.end_mark.index in comment_starts)
                 ):
                     value = self.scalar(value_event)
             else:
@@ -565,7 +567,7 @@ class _Builder:
                     else not value
                     or value[0] in _MAYBE_NOT_TEXT
                     or value in _BOOL_OR_NULL
-                    or event.end_mark.index in comment_starts
+                    or (comment_starts and event.end_mark.index in comment_starts)
                 ):
                     value = self.scalar(event)
                 append(value)
