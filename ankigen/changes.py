@@ -87,55 +87,55 @@ def find(
     built: dict[Path, Snapshot], previous: dict[Path, Snapshot], memory: Memory, out_dir: Path
 ) -> Findings:
     """What this build leaves for the learner to do, with what an unfinished build left."""
-    notes = {guid: row for snapshot in built.values() for guid, row in snapshot.notes.items()}
+    # Each built note's snapshot: its row, cards and deck are looked up there. No set of
+    # card numbers per note: after an upgrade every deck is read back, and at 100k cards
+    # those sets (for the notes before and after) were 80 MB of a build's peak.
+    where = {guid: snapshot for snapshot in built.values() for guid in snapshot.notes}
     pending = Findings.read(out_dir)
-    # Only notes the last builds knew can have lost cards: a first build of 100k cards
-    # need not hold a set of card numbers for each of its notes.
-    cards: dict[str, set[int]] = {}
-    decks: dict[str, str] = {}
-    for snapshot in built.values():
-        for guid, ordinal in snapshot.cards:
-            if guid in memory.notes or guid in pending.emptied:
-                cards.setdefault(guid, set()).add(ordinal)
-        for guid, deck in snapshot.note_decks.items():
-            if guid in memory.notes or guid in pending.moved:
-                decks[guid] = deck
-    before_cards: dict[str, set[int]] = {}
+
+    def deck_of(guid: str) -> str:
+        return where[guid].note_decks[guid]
+
+    def has_card(guid: str, ordinal: int) -> bool:
+        return (guid, ordinal) in where[guid].cards
+
+    gone: dict[str, list[int]] = {}  # a built note's cards an earlier build made, not this one
     for guid, ordinal in memory.cards:
-        before_cards.setdefault(guid, set()).add(ordinal)
+        if guid in where and not has_card(guid, ordinal):
+            gone.setdefault(guid, []).append(ordinal)
 
     found = Findings()
     for path, snapshot in previous.items():
         for guid, row in snapshot.notes.items():
-            if guid not in notes:
+            if guid not in where:
                 found.removed[guid] = (row.id, str(path))
-    for guid, row in notes.items():
+    for guid, snapshot in where.items():
         before = memory.notes.get(guid)
         if before is None:
             continue
-        gone = sorted(before_cards.get(guid, set()) - cards.get(guid, set()))
-        if gone:
-            found.emptied[guid] = (row.id, gone)
+        row = snapshot.notes[guid]
+        if guid in gone:
+            found.emptied[guid] = (row.id, sorted(gone[guid]))
         old_deck = memory.note_decks.get(guid)
-        if old_deck is not None and deck_key(old_deck) != deck_key(decks[guid]):
-            found.moved[guid] = (row.id, old_deck, decks[guid])
+        if old_deck is not None and deck_key(old_deck) != deck_key(deck_of(guid)):
+            found.moved[guid] = (row.id, old_deck, deck_of(guid))
         if before.note_type_id != row.note_type_id:
             found.retyped[guid] = (row.id, before.note_type_id, row.note_type_id)
 
     # What a build that did not finish found, as far as it is still true.
     for guid, value in pending.removed.items():
-        if guid not in notes:
+        if guid not in where:
             found.removed.setdefault(guid, value)
     for guid, (nid, ords) in pending.emptied.items():
-        still = [o for o in ords if o not in cards.get(guid, set())]
-        if guid in notes and still:
+        still = [o for o in ords if guid in where and not has_card(guid, o)]
+        if still:
             found.emptied.setdefault(guid, (nid, still))
     for guid, (nid, old_deck, _) in pending.moved.items():
-        if guid in notes and deck_key(old_deck) != deck_key(decks[guid]):
-            found.moved.setdefault(guid, (nid, old_deck, decks[guid]))
+        if guid in where and deck_key(old_deck) != deck_key(deck_of(guid)):
+            found.moved.setdefault(guid, (nid, old_deck, deck_of(guid)))
     for guid, (nid, old_type, _) in pending.retyped.items():
-        if guid in notes and old_type != notes[guid].note_type_id:
-            found.retyped.setdefault(guid, (nid, old_type, notes[guid].note_type_id))
+        if guid in where and old_type != where[guid].notes[guid].note_type_id:
+            found.retyped.setdefault(guid, (nid, old_type, where[guid].notes[guid].note_type_id))
     return found
 
 
