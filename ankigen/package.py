@@ -225,6 +225,9 @@ def build_package(
                 shape = shapes.get(type_id) or shapes.setdefault(type_id, _shape(note.note_type))
                 model_deck[type_id] = did
                 row = _plan_note(note, memory.notes.get(guid), clock, ids)
+                # The snapshot's keys share the last build's guid strings (a build over every
+                # previous deck holds both: 10 MB at 100k cards).
+                guid = row.guid
                 for card_ord in shape.card_ords(fields):
                     card_id = memory.cards.get((guid, card_ord)) or ids.take()
                     snapshot.cards[guid, card_ord] = card_id
@@ -348,9 +351,10 @@ def _plan_note(note: Note, before: NoteRow | None, clock: int, ids: IdAllocator)
         # build holds it, so no digest is needed (--check sees it missing there anyway).
         return NoteRow(ids.take(), note.guid, note.note_type.id, clock, b"")
     content = content_digest(note.note_type.id, "\x1f".join(note.fields), " ".join(note.tags))
+    if content == before.content:  # includes the note type: the very row, shared
+        return before
     # Anki updates a note only when the incoming mtime is newer than its own.
-    mod = before.mod if before.content == content else max(clock, before.mod + 1)
-    return NoteRow(before.id, note.guid, note.note_type.id, mod, content)
+    return NoteRow(before.id, before.guid, note.note_type.id, max(clock, before.mod + 1), content)
 
 
 def content_digest(note_type_id: int, fields: str, tags: str) -> bytes:
