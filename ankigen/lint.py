@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from operator import attrgetter
 from pathlib import Path
 
 from ankigen.cards import Card, Piece, Question, Section
@@ -64,28 +65,36 @@ def lint(sections: list[Section]) -> list[Problem]:
     for section in sections:
         rules = _rules(lint_config(Path(section.path).parent))
         silenced = {code for code, _ in section.silences}
-        findings: list[tuple[Card, Finding]] = []
-        repeats: list[tuple[Card, Finding]] = []  # AG104, after the others as they always were
+        found: list[Problem] = []
+        repeats: list[Problem] = []  # AG104, after the others (for a tie in the sort)
         asked = Duplicates()
         for card in section.cards:
             questions = tuple(KINDS[card.kind].questions(card))
-            for finding in rules.design(card, questions):
-                findings.append((card, finding))
-            for finding in asked.check(card, questions):
-                repeats.append((card, finding))
-        findings += repeats
-        findings.sort(key=lambda found: found[1].loc)
-        for card, finding in findings:
-            if finding.code in silenced or (card.silences and finding.code in dict(card.silences)):
-                continue
-            problems.append(
-                Problem(
-                    finding.loc,
-                    f"{finding.code} card '{card.id}' ({card.kind}): '{finding.label}': "
-                    f"{finding.message}",
-                )
-            )
+            if findings := rules.design(card, questions):
+                found += _problems(card, findings, silenced)
+            if findings := asked.check(card, questions):
+                repeats += _problems(card, findings, silenced)
+        found += repeats
+        # By location alone (a stable sort keeps the order found for a tie), with the key
+        # in C: one call per warning.
+        found.sort(key=_WHERE)
+        problems += found
     return problems
+
+
+_WHERE = attrgetter("loc")
+
+
+def _problems(card: Card, findings: list[Finding], silenced: set[str]) -> list[Problem]:
+    return [
+        Problem(
+            finding.loc,
+            f"{finding.code} card '{card.id}' ({card.kind}): '{finding.label}': {finding.message}",
+        )
+        for finding in findings
+        if finding.code not in silenced
+        and not (card.silences and finding.code in dict(card.silences))
+    ]
 
 
 class _Rules:
@@ -97,7 +106,7 @@ class _Rules:
         # No text of at most this many characters is too long: nothing counts more than 1.
         self.shortest = min(config.answer_max, config.note_max, config.cloze_max)
 
-    def design(self, card: Card, questions: tuple[Question, ...]) -> Iterator[Finding]:
+    def design(self, card: Card, questions: tuple[Question, ...]) -> list[Finding]:
         texts = [*KINDS[card.kind].texts_of(card)]  # as rules.pieces(card), inlined
         if card.hint:
             texts.append(Piece("hint", "hint", card.hint))
@@ -106,16 +115,19 @@ class _Rules:
         # Each rule that looks for something in a text looks in all of the card's text
         # first, once: most cards have nothing any rule looks for.
         joined = "\n".join([piece.text for piece in texts])
+        found: list[Finding] = []
         if len(joined) > self.shortest:
-            yield from lengths(card, texts, self.config)
+            found += lengths(card, texts, self.config)
         for question in questions:
             if question.answer is not None:
-                yield from reverse_gives_away(card, questions)
-                yield from typed_placeholder(card, questions)
+                found += reverse_gives_away(card, questions)
+                found += typed_placeholder(card, questions)
                 break  # each rule looks at every question
-        yield from self.speller.check(card, texts, joined)
+        if not self.speller.idle:
+            found += self.speller.check(card, texts, joined)
         if _SUSPECT.search(joined):
-            yield from _damaged(card, texts)
+            found += _damaged(card, texts)
+        return found
 
 
 _rules_cache: list[_Rules] = []

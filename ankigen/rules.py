@@ -335,6 +335,9 @@ class Duplicates:
     def __init__(self) -> None:
         # key -> the first card asking it, the key its prompt is written under, the prompt
         self.first: dict[str, tuple[Card, str, str]] = {}
+        # key -> what a message says of that first card: worked out once, however many
+        # cards ask the same (a location is made from the parser's mark each time)
+        self.earlier: dict[str, str] = {}
 
     def check(self, card: Card, questions: Sequence[Question]) -> list[Finding]:
         found: list[Finding] = []
@@ -352,15 +355,18 @@ class Duplicates:
             if earlier_card is card:
                 continue
             same = "the same" if earlier_text.strip() == text.strip() else "nearly the same"
-            earlier_loc = earlier_card.value_locs.get(earlier_label, earlier_card.loc)
+            told = self.earlier.get(key)
+            if told is None:
+                earlier_loc = earlier_card.value_locs.get(earlier_label, earlier_card.loc)
+                told = f"card '{earlier_card.id}' ('{earlier_label}' at {earlier_loc})"
+                self.earlier[key] = told
             found.append(
                 Finding(
                     "AG104",
                     card.value_locs.get(label, card.loc),
                     label,
-                    f"asks {same} as card '{earlier_card.id}' ('{earlier_label}' at "
-                    f"{earlier_loc}); two cards with one question interfere: merge them, or "
-                    "say in each what sets it apart",
+                    f"asks {same} as {told}; two cards with one question interfere: merge "
+                    "them, or say in each what sets it apart",
                 )
             )
         return found
