@@ -22,6 +22,7 @@ from ankigen.rules import (
     Finding,
     Speller,
     lengths,
+    pieces,
     reverse_gives_away,
     typed_placeholder,
 )
@@ -107,11 +108,7 @@ class _Rules:
         self.shortest = min(config.answer_max, config.note_max, config.cloze_max)
 
     def design(self, card: Card, questions: tuple[Question, ...]) -> list[Finding]:
-        texts = [*KINDS[card.kind].texts_of(card)]  # as rules.pieces(card), inlined
-        if card.hint:
-            texts.append(Piece("hint", "hint", card.hint))
-        if card.note:
-            texts.append(Piece("note", "note", card.note))
+        texts = pieces(card)
         # Each rule that looks for something in a text looks in all of the card's text
         # first, once: most cards have nothing any rule looks for.
         joined = "\n".join([piece.text for piece in texts])
