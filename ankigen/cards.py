@@ -56,7 +56,9 @@ class Section:
         return DeckHeader(self.deck, text)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__,
+# 3x the cost, and the lint makes 5 of these a card (100k for 20k cards).
+@dataclass(slots=True)
 class Piece:
     """One text a card shows, with what it is to the learner (for the card-design rules)."""
 

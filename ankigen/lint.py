@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from operator import attrgetter
 from pathlib import Path
 
-from ankigen.cards import Card, Section
+from ankigen.cards import Card, Piece, Question, Section
 from ankigen.errors import Problem
 from ankigen.kinds import KINDS
 from ankigen.markup import INLINE_CODE, blocks
 from ankigen.project import LintConfig, lint_config
 from ankigen.rules import (
+    Duplicates,
     Finding,
-    Piece,
     Speller,
-    duplicates,
     lengths,
     pieces,
     reverse_gives_away,
@@ -36,7 +36,9 @@ _TYPOGRAPHY = {
     "\u201d": 'a curly quote (”); use a straight quote (")',
     "\u3000": "a full-width space; use an ASCII space",
 }
-_SUSPECT = re.compile("[" + "".join(_TYPOGRAPHY) + "<`]")  # nothing to look at without one
+_UNTYPABLE = re.compile("[" + "".join(_TYPOGRAPHY) + "]")
+# Nothing to look at without one: AG201 needs a character above, AG202 a '<'.
+_SUSPECT = re.compile("[" + "".join(_TYPOGRAPHY) + "<]")
 # Only real tag names: `<box>` in `vagrant init <box>` is a placeholder, not HTML. The
 # pattern stops after the name (a bounded match), and the closing '>' is a plain search:
 # `[^>]*>` in the pattern would rescan the rest of the text from every '<b', which made
@@ -62,62 +64,97 @@ def lint(sections: list[Section]) -> list[Problem]:
     with its rule code, less the rules a card or its section silences."""
     problems: list[Problem] = []
     for section in sections:
-        config = lint_config(Path(section.path).parent)
-        speller = _speller(config)
+        rules = _rules(lint_config(Path(section.path).parent))
         silenced = {code for code, _ in section.silences}
-        findings: list[tuple[Card, Finding]] = []
+        found: list[Problem] = []
+        repeats: list[Problem] = []  # AG104, after the others (for a tie in the sort)
+        asked = Duplicates()
         for card in section.cards:
-            for finding in _design(card, config, speller):
-                findings.append((card, finding))
-        findings += duplicates(section.cards)
-        findings.sort(key=lambda found: found[1].loc)
-        for card, finding in findings:
-            if finding.code in silenced or (card.silences and finding.code in dict(card.silences)):
-                continue
-            problems.append(
-                Problem(
-                    finding.loc,
-                    f"{finding.code} card '{card.id}' ({card.kind}): '{finding.label}': "
-                    f"{finding.message}",
-                )
-            )
+            questions = tuple(KINDS[card.kind].questions(card))
+            if findings := rules.design(card, questions):
+                found += _problems(card, findings, silenced)
+            if findings := asked.check(card, questions):
+                repeats += _problems(card, findings, silenced)
+        found += repeats
+        # By location alone (a stable sort keeps the order found for a tie), with the key
+        # in C: one call per warning.
+        found.sort(key=_WHERE)
+        problems += found
     return problems
 
 
-_speller_cache: list[tuple[LintConfig, Speller]] = []
+_WHERE = attrgetter("loc")
 
 
-def _speller(config: LintConfig) -> Speller:
+def _problems(card: Card, findings: list[Finding], silenced: set[str]) -> list[Problem]:
+    return [
+        Problem(
+            finding.loc,
+            f"{finding.code} card '{card.id}' ({card.kind}): '{finding.label}': {finding.message}",
+        )
+        for finding in findings
+        if finding.code not in silenced
+        and not (card.silences and finding.code in dict(card.silences))
+    ]
+
+
+class _Rules:
+    """The card rules under one project's settings."""
+
+    def __init__(self, config: LintConfig) -> None:
+        self.config = config
+        self.speller = Speller(config)  # the terms list compiled into one pattern
+        # No text of at most this many characters is too long: nothing counts more than 1.
+        self.shortest = min(config.answer_max, config.note_max, config.cloze_max)
+
+    def design(self, card: Card, questions: tuple[Question, ...]) -> list[Finding]:
+        texts = pieces(card)
+        # Each rule that looks for something in a text looks in all of the card's text
+        # first, once: most cards have nothing any rule looks for.
+        joined = "\n".join([piece.text for piece in texts])
+        found: list[Finding] = []
+        if len(joined) > self.shortest:
+            found += lengths(card, texts, self.config)
+        for question in questions:
+            if question.answer is not None:
+                found += reverse_gives_away(card, questions)
+                found += typed_placeholder(card, questions)
+                break  # each rule looks at every question
+        if not self.speller.idle:
+            found += self.speller.check(card, texts, joined)
+        if _SUSPECT.search(joined):
+            found += _damaged(card, texts)
+        return found
+
+
+_rules_cache: list[_Rules] = []
+
+
+def _rules(config: LintConfig) -> _Rules:
     # One compiled pattern per terms list, not one per section.
-    if not _speller_cache or _speller_cache[0][0] is not config:
-        _speller_cache[:] = [(config, Speller(config))]
-    return _speller_cache[0][1]
-
-
-def _design(card: Card, config: LintConfig, speller: Speller) -> Iterator[Finding]:
-    texts = list(pieces(card))
-    questions = list(KINDS[card.kind].questions(card))
-    yield from lengths(card, texts, config)
-    yield from reverse_gives_away(card, questions)
-    yield from typed_placeholder(card, questions)
-    yield from speller.check(card, texts)
-    # One search over all of a card's text finds the (rare) card worth a closer look.
-    if _SUSPECT.search("\n".join(piece.text for piece in texts)):
-        yield from _damaged(card, texts)
+    if not _rules_cache or _rules_cache[0].config is not config:
+        _rules_cache[:] = [_Rules(config)]
+    return _rules_cache[0]
 
 
 def _damaged(card: Card, texts: list[Piece]) -> Iterator[Finding]:
     for piece in texts:
         text = piece.text
-        if piece.gap or not _SUSPECT.search(text):  # a gap is looked at in its text
+        if piece.gap:  # a gap is looked at in its text
             continue
+        untypable = _UNTYPABLE.search(text) is not None
+        if not untypable and "<" not in text:
+            continue
+        code: list[str]
         if piece.code:
             code, prose = [text], ""
         else:
             parts = blocks(text) if "```" in text else [(None, text)]
-            code = [part for language, part in parts if language is not None]
             prose = "\n".join(part for language, part in parts if language is None)
-            code += INLINE_CODE.findall(prose)
+            code = []
+            if untypable:  # code without such a character is fine
+                code = [part for language, part in parts if language is not None]
+                code += INLINE_CODE.findall(prose)
         for snippet in code:
             for char, what in _TYPOGRAPHY.items():
                 if char in snippet:

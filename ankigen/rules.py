@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from ankigen.cards import Card, Piece, Question
 from ankigen.errors import Loc
@@ -36,22 +36,26 @@ RULES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+# A tuple, not a frozen dataclass: a frozen dataclass's __init__ sets each field through
+# object.__setattr__, 3x the cost, and a 20k-card deck has 8k findings of AG104 alone.
+class Finding(NamedTuple):
     code: str
     loc: Loc
     label: str
     message: str
 
 
-def pieces(card: Card) -> Iterator[Piece]:
+def pieces(card: Card) -> list[Piece]:
     """Every text a card shows: its kind's own (the kind knows which are answers), then the
     keys every card has."""
-    yield from KINDS[card.kind].texts_of(card)
+    # A list, not a generator yielding from the kind's: a lint of 20k cards passes 100k
+    # texts on, and every rule looks at them more than once.
+    texts = [*KINDS[card.kind].texts_of(card)]
     if card.hint:
-        yield Piece("hint", "hint", card.hint)
+        texts.append(Piece("hint", "hint", card.hint))
     if card.note:
-        yield Piece("note", "note", card.note)
+        texts.append(Piece("note", "note", card.note))
+    return texts
 
 
 # --- length ------------------------------------------------------------------------
@@ -117,7 +121,9 @@ _ADVICE = {
 def normal(text: str) -> str:
     """Text as a reader compares it: NFKC (full-width ASCII is ASCII), case folded,
     spaces collapsed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    # str.split() and \s agree on what a space is (both Py_UNICODE_ISSPACE): spaces
+    # collapsed and stripped at half the cost of a sub() and a strip().
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def _contains(haystack: str, needle: str) -> bool:
@@ -143,7 +149,7 @@ def _contains(haystack: str, needle: str) -> bool:
     return False
 
 
-def reverse_gives_away(card: Card, questions: list[Question]) -> Iterator[Finding]:
+def reverse_gives_away(card: Card, questions: Sequence[Question]) -> Iterator[Finding]:
     for question in questions:
         answer = question.answer
         if answer is None or not _contains(normal(question.text), normal(answer)):
@@ -169,9 +175,10 @@ _PLACEHOLDER_LIKE = re.compile(
     r"|(?<![-\w$=/.])[A-Z][A-Z_]{2,}(?![\w=])"
     r"|[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]+"
 )
+_OPTION_BEFORE = re.compile(r"(?:^|\s)-{1,2}[\w-]+[ =]$")
 
 
-def typed_placeholder(card: Card, questions: list[Question]) -> Iterator[Finding]:
+def typed_placeholder(card: Card, questions: Sequence[Question]) -> Iterator[Finding]:
     for question in questions:
         if question.typed and question.answer:
             yield from _typed_placeholder(card, question.answer, question.answer_key)
@@ -183,7 +190,7 @@ def _typed_placeholder(card: Card, typed: str, key: str) -> Iterator[Finding]:
             match
             for match in _PLACEHOLDER_LIKE.finditer(typed)
             # An upper-case word after an option is its value: `-X POST`.
-            if not re.search(r"(?:^|\s)-{1,2}[\w-]+[ =]$", typed[: match.start()])
+            if not _OPTION_BEFORE.search(typed[: match.start()])
         ),
         None,
     )
@@ -217,25 +224,42 @@ class Speller:
         self.config = config
         variants = sorted(config.terms, key=len, reverse=True)
         self.pattern = re.compile("|".join(map(re.escape, variants))) if variants else None
+        # Taking code out of a text leaves a space or a line break where it was, so a
+        # variant with a space can match the prose and not the text as written.
+        self.spaced = any(char.isspace() for variant in variants for char in variant)
+        self.idle = not (variants or config.fullwidth_parens or config.no_final_period)
 
-    def check(self, card: Card, texts: list[Piece]) -> Iterator[Finding]:
+    def check(self, card: Card, texts: list[Piece], joined: str) -> Iterator[Finding]:
+        """`joined` is every text of the card, one search of it rules out a rule for all
+        of them: what a rule looks for in a text's prose is in the text, so in `joined`."""
+        if self.idle:
+            return
         config = self.config
-        if self.pattern is None and not config.fullwidth_parens and not config.no_final_period:
+        pattern = self.pattern
+        if pattern is not None and not self.spaced and not pattern.search(joined):
+            pattern = None
+        parens = config.fullwidth_parens and ("(" in joined or ")" in joined)
+        period = config.no_final_period and "。" in joined
+        if pattern is None and not parens and not period:
             return
         for piece in texts:
             if piece.code or piece.gap:  # a gap is checked within its text
                 continue
-            text = prose_of(piece.text)
-            if self.pattern is not None:
-                yield from self._terms(card, piece, text)
-            if config.fullwidth_parens and ("(" in text or ")" in text) and _JAPANESE.search(text):
-                yield Finding(
-                    "AG108",
-                    piece.loc(card),
-                    piece.label,
-                    "half-width parentheses in Japanese text; use full-width （ and ）",
-                )
-            if config.no_final_period and piece.text.rstrip().endswith("。"):
+            # The same again for each text, before its prose is worked out.
+            raw = piece.text
+            terms = pattern is not None and (self.spaced or pattern.search(raw) is not None)
+            if parens and ("(" in raw or ")" in raw) and _JAPANESE.search(raw) or terms:
+                text = prose_of(raw)
+                if terms:
+                    yield from self._terms(card, piece, text)
+                if parens and ("(" in text or ")" in text) and _JAPANESE.search(text):
+                    yield Finding(
+                        "AG108",
+                        piece.loc(card),
+                        piece.label,
+                        "half-width parentheses in Japanese text; use full-width （ and ）",
+                    )
+            if period and raw.rstrip().endswith("。"):
                 yield Finding(
                     "AG109",
                     piece.loc(card),
@@ -285,56 +309,67 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _QUESTION = re.compile(r"(?:とは(?:何か?|なに)?|は(?:何|なに)(?:か|ですか)?|what ?is|って何)$")
 
 
-@dataclass(frozen=True, slots=True)
-class Prompt:
-    card: Card
-    label: str  # the card's key it is written under
-    text: str  # as written, stripped
-    key: str  # as compared
-
-    @property
-    def loc(self) -> Loc:
-        return self.card.value_locs.get(self.label, self.card.loc)
-
-
-def prompts(card: Card) -> Iterator[Prompt]:
-    for question in KINDS[card.kind].questions(card):
-        yield _prompt(card, question.key, question.text, question.code)
-
-
-def _prompt(card: Card, label: str, text: str, code: bool) -> Prompt:
+def prompt_key(text: str, code: bool) -> str:
+    """A prompt as compared: case, width, spaces, punctuation, symbols, placeholders and a
+    question's ending set aside."""
     key = text if text.isascii() else unicodedata.normalize("NFKC", text)
     key = _PLACEHOLDER.sub("<>", key.casefold()) if "<" in key else key.casefold()
     if code:
-        key = _SPACES.sub(" ", key).strip()
-    else:
-        key = _QUESTION.sub("", _NOT_WORD.sub("", _MARKUP.sub("", key)))
-    return Prompt(card, label, text.strip(), key)
+        return " ".join(key.split())  # as _SPACES.sub(" ", key).strip(): see normal()
+    # `, ** and the fences' backticks go with every other symbol; only a fence's language
+    # name needs _MARKUP.
+    if "```" in key:
+        key = _MARKUP.sub("", key)
+    key = _NOT_WORD.sub("", key)
+    # Every ending _QUESTION takes off ends in one of these: most keys need no search.
+    return _QUESTION.sub("", key) if key[-1:] in _QUESTION_LAST else key
 
 
-def duplicates(cards: tuple[Card, ...] | list[Card]) -> Iterator[tuple[Card, Finding]]:
-    """Two cards of a deck that ask the same question, or nearly: the same text once
-    case, width, spaces, punctuation, symbols, placeholders and a question's ending
-    (とは, は何か) are set aside. One dictionary, so a deck of 100,000 cards costs one
+_QUESTION_LAST = frozenset("は何かにs")
+
+
+class Duplicates:
+    """Two cards of a deck that ask the same question, or nearly: the same `prompt_key`
+    (case, width, spaces, punctuation, symbols, placeholders and a question's ending
+    (とは, は何か) set aside). One dictionary, so a deck of 100,000 cards costs one
     look-up a prompt. Nothing fuzzier: prompts a word apart are usually different
-    questions (NAT / NATネットワーク, start / stop)."""
-    first: dict[str, Prompt] = {}
-    for card in cards:
-        for prompt in prompts(card):
-            if not prompt.key:
+    questions (NAT / NATネットワーク, start / stop). Given each card of a deck in turn."""
+
+    def __init__(self) -> None:
+        # key -> the first card asking it, the key its prompt is written under, the prompt
+        self.first: dict[str, tuple[Card, str, str]] = {}
+        # key -> what a message says of that first card: worked out once, however many
+        # cards ask the same (a location is made from the parser's mark each time)
+        self.earlier: dict[str, str] = {}
+
+    def check(self, card: Card, questions: Sequence[Question]) -> list[Finding]:
+        found: list[Finding] = []
+        first = self.first
+        for question in questions:
+            label, text = question.key, question.text
+            key = prompt_key(text, question.code)
+            if not key:
                 continue
-            earlier = first.setdefault(prompt.key, prompt)
-            if earlier is prompt or earlier.card is card:
+            earlier = first.get(key)
+            if earlier is None:
+                first[key] = (card, label, text)
                 continue
-            same = "the same" if earlier.text == prompt.text else "nearly the same"
-            yield (
-                card,
+            earlier_card, earlier_label, earlier_text = earlier
+            if earlier_card is card:
+                continue
+            same = "the same" if earlier_text.strip() == text.strip() else "nearly the same"
+            told = self.earlier.get(key)
+            if told is None:
+                earlier_loc = earlier_card.value_locs.get(earlier_label, earlier_card.loc)
+                told = f"card '{earlier_card.id}' ('{earlier_label}' at {earlier_loc})"
+                self.earlier[key] = told
+            found.append(
                 Finding(
                     "AG104",
-                    prompt.loc,
-                    prompt.label,
-                    f"asks {same} as card '{earlier.card.id}' ('{earlier.label}' at "
-                    f"{earlier.loc}); two cards with one question interfere: merge them, or "
-                    "say in each what sets it apart",
-                ),
+                    card.value_locs.get(label, card.loc),
+                    label,
+                    f"asks {same} as {told}; two cards with one question interfere: merge "
+                    "them, or say in each what sets it apart",
+                )
             )
+        return found
