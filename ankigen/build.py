@@ -64,7 +64,7 @@ class Deck:
 @dataclass
 class Result:
     decks: list[Deck]
-    warnings: list[str]
+    warnings: list[Problem]  # shown as `str(w)`; made into text only as they are printed
     notices: list[str]  # about the previous build, e.g. a deck we could not read
     stamp: stamps.Stamp | None = None  # what to record once the decks are written
     # What the learner must do in Anki after importing (changes.py).
@@ -251,7 +251,7 @@ def _unchanged(
     ]
     made = {*last.decks, *(r["deck"] for r in last.sections.values()), f"{COMBINED}.apkg"}
     notices = [_orphan(path) for path in sorted(out_dir.glob("*.apkg")) if path.name not in made]
-    return Result(decks, [str(w) for w in warnings], notices)
+    return Result(decks, warnings, notices)
 
 
 def _warnings(record: Record, file: Path) -> list[Problem]:
@@ -420,9 +420,7 @@ def _build(
         sections=records,
         note_types=_note_types(decks, last),
     )
-    return Result(
-        decks, [str(w) for w in warnings], sorted(notices), stamp=stamp, findings=findings
-    )
+    return Result(decks, warnings, sorted(notices), stamp=stamp, findings=findings)
 
 
 def _deck_record(deck: Deck, last: stamps.Stamp | None) -> Record:
