@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,7 +49,10 @@ class Deck:
     path: Path
     notes: int
     cards: int
-    data: bytes | None = None  # None when the deck on disk is known to be current
+    # The new deck, kept in the run's scratch folder until it is written (a build of 100k
+    # cards held 20-30 MB of decks); None when the deck on disk is known to be current.
+    file: Path | None = None
+    sha256: str = ""  # of the new deck's bytes
     snapshot: Snapshot | None = None  # what the rest of the build needs of the new deck
     # How the deck on disk compares, as Anki would import it: None if there is none (or
     # it could not be read), else whether it imports the same as the new one.
@@ -60,6 +64,10 @@ class Deck:
     removed: int = 0  # notes of this deck that no card makes any more
     written: bool = False
 
+    def read(self) -> bytes:
+        assert self.file is not None, "a current deck is not made again"
+        return self.file.read_bytes()
+
 
 @dataclass
 class Result:
@@ -67,8 +75,15 @@ class Result:
     warnings: list[Problem]  # shown as `str(w)`; made into text only as they are printed
     notices: list[str]  # about the previous build, e.g. a deck we could not read
     stamp: stamps.Stamp | None = None  # what to record once the decks are written
+    # Holds the new decks (Deck.file): removed by `close`, or when the Result is collected.
+    scratch: tempfile.TemporaryDirectory[str] | None = None
     # What the learner must do in Anki after importing (changes.py).
     findings: Findings = field(default_factory=Findings)
+
+    def close(self) -> None:
+        """The new decks are written (or not needed): their scratch copies go."""
+        if self.scratch is not None:
+            self.scratch.cleanup()
 
 
 def card_files(cards_dir: Path) -> list[Path]:
@@ -371,56 +386,78 @@ def _build(
     records: dict[str, Record] = {}
     decks: list[Deck] = []
     waiting: list[Section] = []  # for --combined, which packs every section together
-    made = {out_dir / f"{COMBINED}.apkg"}
-    for done, file in enumerate(files, start=1):
-        key = keys[file]
-        if key in current:
-            record = records[key] = current[key]
-            _recall(validator, record, file)
-            warnings += _warnings(record, file)
-            made.add(out_dir / record["deck"])
-            held = last.decks[record["deck"]] if last else {}
-            path = out_dir / record["deck"]
-            decks.append(Deck(path, held["notes"], held["cards"], unchanged=held["notes"]))
-            continue
-        if progress:
-            progress(done, len(files), file)
-        section, found = check_file(file, validator, problems, memory)
-        warnings += found
-        if section is None:
-            continue
-        records[key] = _record(section, file, found)
-        made.add(out_dir / f"{section.id}.apkg")
-        if problems.items or (strict and warnings):
-            continue
-        if combined:
-            waiting.append(section)
-            continue
-        path = out_dir / f"{section.id}.apkg"
-        header, cards = section.deck_header(), _without_locations(section.cards)
-        del section  # its parser marks go before the notes are made
-        packed = make([(header, cards)], memory, now, ids)
-        decks.append(_deck(path, *packed, imported.get(path), memory, known))
-    stop_if_wrong(problems, warnings, strict)
-    if combined:
-        path = out_dir / f"{COMBINED}.apkg"
-        packed = make([(s.deck_header(), list(s.cards)) for s in waiting], memory, now, ids)
-        decks.append(_deck(path, *packed, imported.get(path), memory, known))
+    # The new decks wait in a scratch folder (made for the first) until build() writes
+    # them: a build holds one deck's bytes at a time.
+    scratch: tempfile.TemporaryDirectory[str] | None = None
 
-    built = {deck.path: deck.snapshot for deck in decks if deck.snapshot is not None}
-    findings = changes.find(built, previous, memory, out_dir)
-    for deck in decks:
-        deck.removed = sum(where == str(deck.path) for _, where in findings.removed.values())
-    notices += [_orphan(path) for path in previous.keys() - made]
-    stamp = stamps.Stamp(
-        engine=stamps.engine(),
-        combined=combined,
-        inputs=inputs,
-        decks={deck.path.name: _deck_record(deck, last) for deck in decks},
-        sections=records,
-        note_types=_note_types(decks, last),
-    )
-    return Result(decks, warnings, sorted(notices), stamp=stamp, findings=findings)
+    def keep(path: Path, data: bytes, snapshot: Snapshot) -> Deck:
+        nonlocal scratch
+        if scratch is None:
+            scratch = output.scratch_folder("the decks being built")
+        file = Path(scratch.name) / f"{len(decks)}.apkg"
+        try:
+            file.write_bytes(data)
+        except OSError as e:
+            raise AnkigenError(f"{file}: cannot keep a built deck: {e.strerror or e}") from None
+        return _deck(path, file, stamps.digest(data), snapshot, imported.get(path), memory, known)
+
+    try:
+        made = {out_dir / f"{COMBINED}.apkg"}
+        for done, file in enumerate(files, start=1):
+            key = keys[file]
+            if key in current:
+                record = records[key] = current[key]
+                _recall(validator, record, file)
+                warnings += _warnings(record, file)
+                made.add(out_dir / record["deck"])
+                held = last.decks[record["deck"]] if last else {}
+                path = out_dir / record["deck"]
+                decks.append(Deck(path, held["notes"], held["cards"], unchanged=held["notes"]))
+                continue
+            if progress:
+                progress(done, len(files), file)
+            section, found = check_file(file, validator, problems, memory)
+            warnings += found
+            if section is None:
+                continue
+            records[key] = _record(section, file, found)
+            made.add(out_dir / f"{section.id}.apkg")
+            if problems.items or (strict and warnings):
+                continue
+            if combined:
+                waiting.append(section)
+                continue
+            path = out_dir / f"{section.id}.apkg"
+            header, cards = section.deck_header(), _without_locations(section.cards)
+            del section  # its parser marks go before the notes are made
+            packed = make([(header, cards)], memory, now, ids)
+            decks.append(keep(path, *packed))
+        stop_if_wrong(problems, warnings, strict)
+        if combined:
+            path = out_dir / f"{COMBINED}.apkg"
+            packed = make([(s.deck_header(), list(s.cards)) for s in waiting], memory, now, ids)
+            decks.append(keep(path, *packed))
+
+        built = {deck.path: deck.snapshot for deck in decks if deck.snapshot is not None}
+        findings = changes.find(built, previous, memory, out_dir)
+        for deck in decks:
+            deck.removed = sum(where == str(deck.path) for _, where in findings.removed.values())
+        notices += [_orphan(path) for path in previous.keys() - made]
+        stamp = stamps.Stamp(
+            engine=stamps.engine(),
+            combined=combined,
+            inputs=inputs,
+            decks={deck.path.name: _deck_record(deck, last) for deck in decks},
+            sections=records,
+            note_types=_note_types(decks, last),
+        )
+        return Result(
+            decks, warnings, sorted(notices), stamp=stamp, scratch=scratch, findings=findings
+        )
+    except BaseException:
+        if scratch is not None:
+            scratch.cleanup()
+        raise
 
 
 def _deck_record(deck: Deck, last: stamps.Stamp | None) -> Record:
@@ -429,7 +466,7 @@ def _deck_record(deck: Deck, last: stamps.Stamp | None) -> Record:
         return last.decks[deck.path.name]
     snapshot = deck.snapshot
     return {
-        "sha256": stamps.digest(deck.data or b""),
+        "sha256": deck.sha256,
         "notes": deck.notes,
         "cards": deck.cards,
         "max_id": deck.max_id,
@@ -474,7 +511,8 @@ def _imports(snapshot: Snapshot) -> bytes:
 
 def _deck(
     path: Path,
-    data: bytes,
+    file: Path,
+    sha256: str,
     snapshot: Snapshot,
     previous: bytes | None,
     memory: Memory,
@@ -483,7 +521,14 @@ def _deck(
     same = None if previous is None else previous == _imports(snapshot)
     ids = [*(n.id for n in snapshot.notes.values()), *snapshot.cards.values()]
     deck = Deck(
-        path, len(snapshot.notes), len(snapshot.cards), data, snapshot, same, max(ids, default=0)
+        path,
+        len(snapshot.notes),
+        len(snapshot.cards),
+        file,
+        sha256,
+        snapshot,
+        same,
+        max(ids, default=0),
     )
     for guid, row in snapshot.notes.items():
         before = memory.notes.get(guid)
@@ -514,16 +559,20 @@ def build(
     result = plan(cards_dir, out_dir, strict, combined, progress)
     if result.stamp is None:  # the decks are current: nothing to write
         return result
-    output.prepare(out_dir)
-    if result.findings:  # kept until the report is printed: see changes.py
-        output.write_atomically(out_dir / changes.PENDING_NAME, result.findings.to_json())
-    for deck in result.decks:
-        if deck.data is None:  # current: not made again
-            continue
-        if not output.same_bytes(deck.path, deck.data):
-            output.write_atomically(deck.path, deck.data)
-            deck.written = True
-    output.write_atomically(out_dir / stamps.STAMP_NAME, stamps.serialize(result.stamp))
+    try:
+        output.prepare(out_dir)
+        if result.findings:  # kept until the report is printed: see changes.py
+            output.write_atomically(out_dir / changes.PENDING_NAME, result.findings.to_json())
+        for deck in result.decks:
+            if deck.file is None:  # current: not made again
+                continue
+            data = deck.read()
+            if not output.same_bytes(deck.path, data):
+                output.write_atomically(deck.path, data)
+                deck.written = True
+        output.write_atomically(out_dir / stamps.STAMP_NAME, stamps.serialize(result.stamp))
+    finally:
+        result.close()
     return result
 
 
@@ -540,6 +589,7 @@ def check(
 ) -> tuple[Result, list[str]]:
     """What is stale or missing in `out_dir`, compared as Anki would import it."""
     result = plan(cards_dir, out_dir, strict, combined)
+    result.close()  # compared by what Anki imports: the new decks' bytes are not needed
     stale = []
     for deck in result.decks:
         if deck.snapshot is None:  # known current from the last build's stamp

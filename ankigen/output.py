@@ -14,6 +14,18 @@ from pathlib import Path
 from ankigen.errors import AnkigenError
 
 
+def scratch_folder(what: str) -> tempfile.TemporaryDirectory[str]:
+    """A folder of the system's temporary folder for `what` (said in the error), removed
+    when it is closed. A build keeps there what would cost memory to hold."""
+    try:
+        return tempfile.TemporaryDirectory(prefix="ankigen-", ignore_cleanup_errors=True)
+    except OSError as e:  # TMPDIR (or every usual place) is missing or read-only
+        raise AnkigenError(
+            f"cannot make a temporary folder for {what}: {e.strerror or e}; "
+            "set TMPDIR to a folder you can write to"
+        ) from None
+
+
 def prepare(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

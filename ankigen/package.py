@@ -18,7 +18,6 @@ import io
 import json
 import re
 import sqlite3
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,6 +29,7 @@ import genanki
 from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
+from ankigen import output
 from ankigen.cards import DeckHeader
 from ankigen.errors import AnkigenError
 from ankigen.notes import Note, NoteType
@@ -308,14 +308,7 @@ def _scratch_file() -> Iterator[Path]:
     """Where a deck's database is made: a file in the system's temporary folder, removed
     after. SQLite holds an in-memory database's every page, and `serialize` copies them
     all again; a file's pages it writes out (a 10k-card deck: 28 MB, twice)."""
-    try:
-        folder = tempfile.TemporaryDirectory(prefix="ankigen-", ignore_cleanup_errors=True)
-    except OSError as e:  # TMPDIR (or every usual place) is missing or read-only
-        raise AnkigenError(
-            f"cannot make a temporary folder for a deck's database: {e.strerror or e}; "
-            "set TMPDIR to a folder you can write to"
-        ) from None
-    with folder as name:
+    with output.scratch_folder("a deck's database") as name:
         path = Path(name) / "collection.anki2"
         try:
             yield path

@@ -89,6 +89,7 @@ def render_preview(cards_dir: Path, out_dir: Path, mathjax: MathJax | None = Non
     try:
         workspace = tempfile.TemporaryDirectory(prefix="ankigen-preview-")
     except OSError as e:  # TMPDIR (or every usual place) is missing or read-only
+        result.close()
         raise AnkigenError(
             f"cannot make a temporary folder for Anki's collection: {e.strerror or e}; "
             "set TMPDIR to a folder you can write to"
@@ -96,12 +97,9 @@ def render_preview(cards_dir: Path, out_dir: Path, mathjax: MathJax | None = Non
     with workspace as tmp:
         col = Collection(str(Path(tmp) / "collection.anki2"))
         try:
-            for i, deck in enumerate(result.decks):
-                apkg = Path(tmp) / f"{i}.apkg"
-                assert deck.data is not None
-                apkg.write_bytes(deck.data)
+            for deck in result.decks:
                 request = ImportAnkiPackageRequest(
-                    package_path=str(apkg), options=ImportAnkiPackageOptions()
+                    package_path=str(deck.file), options=ImportAnkiPackageOptions()
                 )
                 col.import_anki_package(request)
             col.models._clear_cache()
@@ -109,6 +107,7 @@ def render_preview(cards_dir: Path, out_dir: Path, mathjax: MathJax | None = Non
             body, styles = _faces(col, media)
         finally:
             col.close()
+            result.close()
     faces = sum(part.startswith("<section") for part in body)
     return (
         '<!doctype html>\n<html lang="ja"><head><meta charset="utf-8">'

@@ -361,6 +361,30 @@ def test_a_build_with_no_usable_temp_folder(sample: Path, monkeypatch: pytest.Mo
     assert {p.name: p.read_bytes() for p in sorted((sample / "decks").iterdir())} == before
 
 
+def test_a_build_leaves_nothing_in_the_temporary_folder(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A build keeps each deck's database and each new deck in the temporary folder until
+    # it writes them (package._scratch_file, build._build's `keep`): all of it goes, when
+    # the build succeeds and when a later file stops it after a deck was made.
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert run("build")[0] == 0
+    assert list(scratch.iterdir()) == []
+
+    before = _built_then_edited(sample)
+    (sample / "cards" / "zz-broken.yaml").write_text(
+        "id: zz\ntitle: Z\ndeck: Test::Z\ncards:\n  - {id: z1, kind: term}\n", encoding="utf-8"
+    )
+    code, _, err = run("build")
+    assert code == 1 and "zz-broken.yaml:5:" in err
+    assert list(scratch.iterdir()) == []
+    assert {p.name: p.read_bytes() for p in sorted((sample / "decks").iterdir())} == before
+
+
 def test_a_full_temporary_disk_stops_the_build(
     sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -66,10 +66,10 @@ def _start_build(project: Path, epoch: str, stderr: int = subprocess.DEVNULL) ->
 
 
 # Runs a build whose first write of a deck's bytes (a zip: "PK...") stops halfway, with
-# those bytes flushed, and waits there to be killed. It patches the ways Python opens a
-# file for writing, not ankigen's own code, so it stops a deck write however it is done.
+# those bytes flushed, and waits there to be killed. It patches os.fdopen, through which
+# a deck is written in place (output.write_atomically), not ankigen's own code.
 STALLING_BUILD = r"""
-import builtins, io, os, sys, time
+import os, sys, time
 from pathlib import Path
 
 midway = Path(sys.argv[1])
@@ -107,7 +107,8 @@ def stalling(real_open):
     return open_
 
 
-builtins.open = io.open = stalling(io.open)
+# What a build keeps in its scratch folder on the way (package, build) is written with
+# open(): it is not a deck in place, and is not stalled.
 os.fdopen = stalling(os.fdopen)
 sys.argv = ["ankigen", "build"]
 from ankigen.cli import main
@@ -126,10 +127,14 @@ def test_a_build_killed_while_writing_a_deck_leaves_the_previous_deck(sample):
     )
 
     midway = sample / "midway"
+    # Its own temporary folder: a killed build leaves its scratch files there, as any
+    # killed program does (the system's temporary folder is cleaned by the system).
+    scratch = sample / "tmp"
+    scratch.mkdir()
     build = subprocess.Popen(
         [sys.executable, "-c", STALLING_BUILD, str(midway)],
         cwd=sample,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1700000100"},
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1700000100", "TMPDIR": str(scratch)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
