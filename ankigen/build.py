@@ -17,7 +17,7 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,17 +169,21 @@ def clock() -> int:
     return seconds
 
 
-def _read_previous(out_dir: Path, notices: list[str], skip: set[Path]) -> dict[Path, Snapshot]:
-    previous = {}
+def _read_previous(
+    out_dir: Path, notices: list[str], skip: set[Path]
+) -> Iterator[tuple[Path, Snapshot]]:
+    """The previous decks, one at a time: the caller keeps what it needs of each before
+    the next is read (after an upgrade, every deck of a 100k-card tree is read back)."""
     if out_dir.is_dir():
         for path in sorted(out_dir.glob("*.apkg")):
             if path in skip:
                 continue
             try:
-                previous[path] = read_package(path.read_bytes())
+                snapshot = read_package(path.read_bytes())
             except (OSError, ValueError) as e:
                 notices.append(f"{path}: cannot read the previous build ({e}); it will be replaced")
-    return previous
+                continue
+            yield path, snapshot
 
 
 Progress = Callable[[int, int, Path], None]
@@ -351,7 +355,6 @@ def _build(
 ) -> Result:
     notices: list[str] = []
     kept = {out_dir / record["deck"] for record in current.values()}
-    previous = _read_previous(out_dir, notices, skip=kept)
     memory = Memory()
     highest = 0
     if last is not None:  # what the decks not read back hold, as the stamp recorded it
@@ -363,12 +366,14 @@ def _build(
                 if before is None or before["mod"] < mod:
                     memory.note_types[int(type_id)] = {**last.note_types[type_id], "mod": mod}
     imported: dict[Path, bytes] = {}  # what Anki imports from each previous deck
-    for path, snapshot in previous.items():
+    previous: dict[Path, Snapshot] = {}
+    for path, snapshot in _read_previous(out_dir, notices, skip=kept):
         memory.remember(snapshot)
         imported[path] = _imports(snapshot)
         # Remembered and summed up: the report needs only its notes, and every previous
         # deck is held until the build ends.
         previous[path] = Snapshot(notes=snapshot.notes)
+        del snapshot
     # The notes the report can say anything about: those an earlier build made (and those
     # an unfinished one reported). Of the others a build keeps only counts (see _deck).
     pending = Findings.read(out_dir)
