@@ -273,11 +273,16 @@ def _unchanged(
     return Result(decks, warnings, notices)
 
 
-def _warnings(record: Record, file: Path) -> list[Problem]:
-    return [
-        Problem(Loc(path or str(file), line, col), text)
-        for path, line, col, text in record["warnings"]
-    ]
+def _warnings(record: Record, file: Path, _new: Any = tuple.__new__) -> list[Problem]:
+    # tuple.__new__ directly: a NamedTuple's own __new__ is a Python-level wrapper, and a
+    # rebuild of a 100k-card tree may show a hundred thousand warnings again.
+    display = str(file)
+    problems = []
+    for entry in record["warnings"].split("\n") if record["warnings"] else ():
+        line, col, path, text = entry.split("\t")
+        where = _new(Loc, (stamps.unescape(path) or display, int(line), int(col)))
+        problems.append(Problem(where, stamps.unescape(text)))
+    return problems
 
 
 def _record(section: Section, file: Path, warnings: list[Problem]) -> Record:
@@ -299,10 +304,14 @@ def _record(section: Section, file: Path, warnings: list[Problem]) -> Record:
             f"{card.id} {' '.join(map(str, at(card.value_locs.get('id'))))}"
             for card in section.cards
         ),
-        "warnings": [
-            ["" if w.loc.path == display else w.loc.path, w.loc.line, w.loc.col, w.message]
+        # One text too: a tree of 100k cards can have a hundred thousand warnings, and a
+        # list each took most of the time of a rebuild that reads them back.
+        "warnings": "\n".join(
+            f"{w.loc.line}\t{w.loc.col}\t"
+            f"{'' if w.loc.path == display else stamps.escape(w.loc.path)}\t"
+            f"{stamps.escape(w.message)}"
             for w in warnings
-        ],
+        ),
     }
 
 

@@ -38,7 +38,9 @@ class LazyLoc:
 Where = Loc | LazyLoc
 
 
-@dataclass(frozen=True)
+# Slots, not frozen: a frozen dataclass sets each field through object.__setattr__, and a
+# tree of 100k cards can have a hundred thousand warnings (each without a __dict__, too).
+@dataclass(slots=True)
 class Problem:
     loc: Loc
     message: str

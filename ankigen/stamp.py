@@ -35,7 +35,9 @@ from ankigen.kinds import KINDS
 
 STAMP_NAME = ".ankigen-build.json"
 _CARD_IDS = re.compile(r"(?:\S+ \d+ \d+(?:\n\S+ \d+ \d+)*)?")  # "id line col" a line
-FORMAT = 2
+# "line<TAB>col<TAB>path<TAB>message" a line (path empty: the card file's own; see escape)
+_WARNINGS = re.compile(r"(?:\d+\t\d+\t[^\t\n]*\t[^\t\n]*(?:\n|\Z))*")
+FORMAT = 3
 
 
 @dataclass
@@ -46,7 +48,7 @@ class Stamp:
     # deck file name -> {sha256, notes, cards, max_id, note_types: {id: mod}}
     decks: dict[str, dict[str, Any]]
     # card file (path under the cards folder) -> {deck: file name, id, id_loc, name,
-    # name_loc, card_ids: "id line col" a line, warnings: [[path, line, col, message]]}
+    # name_loc, card_ids: "id line col" a line, warnings: "line col path message" a line}
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     # note type id -> its JSON as the decks hold it, without "mod" (the decks' own)
     note_types: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -141,15 +143,8 @@ def _well_formed(stamp: Stamp) -> bool:
             and loc(value.get("name_loc"))
             and isinstance(value.get("card_ids"), str)
             and _CARD_IDS.fullmatch(value["card_ids"]) is not None
-            and isinstance(value.get("warnings"), list)
-            and all(
-                isinstance(w, list)
-                and len(w) == 4
-                and isinstance(w[0], str)
-                and loc(w[1:3])
-                and isinstance(w[3], str)
-                for w in value["warnings"]
-            )
+            and isinstance(value.get("warnings"), str)
+            and _WARNINGS.fullmatch(value["warnings"]) is not None
         )
 
     return (
@@ -164,6 +159,25 @@ def _well_formed(stamp: Stamp) -> bool:
         and isinstance(stamp.note_types, dict)
         and all(isinstance(v, dict) for v in stamp.note_types.values())
     )
+
+
+# A warning's text in the record: one line, tabs kept apart from the fields around it.
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t"}
+_UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def escape(text: str) -> str:
+    if "\\" in text or "\n" in text or "\t" in text:
+        for raw, escaped in _ESCAPES.items():
+            text = text.replace(raw, escaped)
+    return text
+
+
+def unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return _ESCAPED.sub(lambda m: _UNESCAPES.get(m[1], m[0]), text)
 
 
 def deck_is_current(out_dir: Path, name: str, record: dict[str, Any]) -> bool:

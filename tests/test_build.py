@@ -536,3 +536,27 @@ def test_text_is_taken_without_the_spaces_around_it(tmp_path):
     assert (term["term"], term["meaning"]) == ("t", "m")
     assert "x" in term.tags and "y" in term.tags
     assert cloze["items"] == ["a", "b"]
+
+
+def test_warnings_of_a_file_not_read_again_are_shown_as_when_it_was_read(
+    project: Path, monkeypatch
+) -> None:
+    # The stamp keeps each file's warnings as text (stamp.escape): a warning holding a
+    # backslash, a tab or what looks like an escape comes back as it was shown.
+    import ankigen.build
+
+    (project / "cards" / "w.yaml").write_text(
+        'id: w\ntitle: W\ndeck: "Test::W"\ncards:\n'
+        "  - id: w1\n    kind: term\n    term: B\n    meaning: C:\\\\dir # a\\\\b\tc \\\\n\\\\t\n",
+        encoding="utf-8",
+    )
+    first = run("build")
+    assert first[0] == 0 and "# a\\\\b\tc \\\\n\\\\t'" in first[2]
+    loaded = []
+    load_file = ankigen.build.load_file
+    monkeypatch.setattr(
+        ankigen.build, "load_file", lambda path, *a: loaded.append(path) or load_file(path, *a)
+    )
+    again = run("build")
+    assert loaded == []  # the record was used
+    assert again[2] == first[2]
