@@ -17,7 +17,7 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,7 +72,7 @@ class Deck:
 @dataclass
 class Result:
     decks: list[Deck]
-    warnings: list[Problem]  # shown as `str(w)`; made into text only as they are printed
+    warnings: Collection[Problem]  # a Warnings, or a list where there are few
     notices: list[str]  # about the previous build, e.g. a deck we could not read
     stamp: stamps.Stamp | None = None  # what to record once the decks are written
     # Holds the new decks (Deck.file): removed by `close`, or when the Result is collected.
@@ -134,7 +134,7 @@ def check_file(
     return section if whole else None, sorted([*read, *lint([section])], key=lambda w: w.loc)
 
 
-def stop_if_wrong(problems: Problems, warnings: list[Problem], strict: bool) -> None:
+def stop_if_wrong(problems: Problems, warnings: Collection[Problem], strict: bool) -> None:
     """The one rule for when a run stops: any error, or with --strict any warning. Every
     problem is shown at once, errors and warnings together, in file order."""
     if not problems.items and not (strict and warnings):
@@ -262,7 +262,9 @@ def _unchanged(
     last: stamps.Stamp, files: list[Path], keys: dict[Path, str], out_dir: Path, strict: bool
 ) -> Result:
     """The result of a build whose inputs, engine and decks are those of the last one."""
-    warnings = [w for file in files for w in _warnings(last.sections[keys[file]], file)]
+    warnings = Warnings()
+    for file in files:
+        warnings.add(file, last.sections[keys[file]]["warnings"])
     stop_if_wrong(Problems(), warnings, strict)
     decks = [
         Deck(out_dir / name, deck["notes"], deck["cards"], unchanged=deck["notes"])
@@ -273,21 +275,51 @@ def _unchanged(
     return Result(decks, warnings, notices)
 
 
-def _warnings(record: Record, file: Path, _new: Any = tuple.__new__) -> list[Problem]:
-    # tuple.__new__ directly: a NamedTuple's own __new__ is a Python-level wrapper, and a
-    # rebuild of a 100k-card tree may show a hundred thousand warnings again.
-    display = str(file)
-    problems = []
-    for entry in record["warnings"].split("\n") if record["warnings"] else ():
-        line, col, path, text = entry.split("\t")
-        where = _new(Loc, (stamps.unescape(path) or display, int(line), int(col)))
-        problems.append(Problem(where, stamps.unescape(text)))
-    return problems
+class Warnings(Collection[Problem]):
+    """A run's warnings, file by file, as the stamp records them (`_warnings_text`), made
+    into problems one file at a time when they are shown. A tree of 100k cards can have a
+    hundred thousand warnings: held once, as the record's text, not as problems too."""
+
+    def __init__(self) -> None:
+        self._files: list[tuple[Path, str]] = []
+        self._count = 0
+
+    def add(self, file: Path, text: str) -> None:
+        if text:
+            self._files.append((file, text))
+            self._count += text.count("\n") + 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, item: object) -> bool:
+        return any(item == w for w in self)
+
+    def __iter__(self, _new: Any = tuple.__new__) -> Iterator[Problem]:
+        # tuple.__new__ directly: a NamedTuple's own __new__ is a Python-level wrapper.
+        for file, text in self._files:
+            display = str(file)
+            for entry in text.split("\n"):
+                line, col, path, message = entry.split("\t")
+                where = _new(Loc, (stamps.unescape(path) or display, int(line), int(col)))
+                yield Problem(where, stamps.unescape(message))
 
 
-def _record(section: Section, file: Path, warnings: list[Problem]) -> Record:
-    """What the stamp keeps of a checked card file (see stamp.Stamp.sections)."""
+def _warnings_text(warnings: list[Problem], file: Path) -> str:
+    """Warnings as the stamp keeps them: "line<TAB>col<TAB>path<TAB>message" a line, the
+    path empty when it is the card file's own (see stamp.escape)."""
     display = str(file)
+    return "\n".join(
+        f"{w.loc.line}\t{w.loc.col}\t"
+        f"{'' if w.loc.path == display else stamps.escape(w.loc.path)}\t"
+        f"{stamps.escape(w.message)}"
+        for w in warnings
+    )
+
+
+def _record(section: Section, warnings: str) -> Record:
+    """What the stamp keeps of a checked card file (see stamp.Stamp.sections); its
+    warnings as `_warnings_text` gives them."""
 
     def at(loc: Loc | None) -> list[int]:
         return [loc.line, loc.col] if loc is not None else [1, 1]
@@ -304,14 +336,9 @@ def _record(section: Section, file: Path, warnings: list[Problem]) -> Record:
             f"{card.id} {' '.join(map(str, at(card.value_locs.get('id'))))}"
             for card in section.cards
         ),
-        # One text too: a tree of 100k cards can have a hundred thousand warnings, and a
-        # list each took most of the time of a rebuild that reads them back.
-        "warnings": "\n".join(
-            f"{w.loc.line}\t{w.loc.col}\t"
-            f"{'' if w.loc.path == display else stamps.escape(w.loc.path)}\t"
-            f"{stamps.escape(w.message)}"
-            for w in warnings
-        ),
+        # One text too (see Warnings): a list a warning was most of the time of a rebuild
+        # that reads them back.
+        "warnings": warnings,
     }
 
 
@@ -396,7 +423,7 @@ def _build(
     # packed (nothing will be written), but every file is still checked.
     problems = Problems()
     validator = Validator(problems)
-    warnings: list[Problem] = []
+    warnings = Warnings()
     records: dict[str, Record] = {}
     decks: list[Deck] = []
     waiting: list[Section] = []  # for --combined, which packs every section together
@@ -422,7 +449,7 @@ def _build(
             if key in current:
                 record = records[key] = current[key]
                 _recall(validator, record, file)
-                warnings += _warnings(record, file)
+                warnings.add(file, record["warnings"])
                 made.add(out_dir / record["deck"])
                 held = last.decks[record["deck"]] if last else {}
                 path = out_dir / record["deck"]
@@ -431,10 +458,12 @@ def _build(
             if progress:
                 progress(done, len(files), file)
             section, found = check_file(file, validator, problems, memory)
-            warnings += found
+            text = _warnings_text(found, file)
+            del found  # held from here as text, the same text the record keeps
+            warnings.add(file, text)
             if section is None:
                 continue
-            records[key] = _record(section, file, found)
+            records[key] = _record(section, text)
             made.add(out_dir / f"{section.id}.apkg")
             if problems.items or (strict and warnings):
                 continue

@@ -6,10 +6,11 @@ Output is plain text: results on stdout, problems and warnings on stderr.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -161,9 +162,8 @@ def _progress() -> Progress | None:
 def _print_warnings(result: Result) -> None:
     # A thousand lines a write: a tree of 100k cards can have a hundred thousand warnings,
     # and one echo a line was most of a rebuild's time, one echo of all of them 80 MB.
-    warnings = result.warnings
-    for start in range(0, len(warnings), 1000):
-        chunk = warnings[start : start + 1000]
+    warnings = iter(result.warnings)
+    while chunk := list(itertools.islice(warnings, 1000)):
         typer.echo("\n".join(f"{warning} [warning]" for warning in chunk), err=True)
     if result.notices:
         typer.echo("\n".join(result.notices), err=True)
@@ -195,7 +195,7 @@ def _count(number: int, thing: str) -> str:
     return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
 
 
-def _warned(warnings: Sequence[object]) -> str:
+def _warned(warnings: Collection[object]) -> str:
     # Errors stop a command before its summary: only warnings are left to count.
     return f", {_count(len(warnings), 'warning')}" if warnings else ""
 
