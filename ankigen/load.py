@@ -485,16 +485,28 @@ class _Builder:
     # mapping() and sequence() take a scalar that is text no check has anything to say
     # about without calling value() and scalar() (and comment_after()): that is nearly
     # every one of the 330k scalars of 20k cards, and those calls were a quarter of the
-    # time spent reading. The test, written out in each place, sends to scalar() one
-    # with a tag, one quoted with " (its escapes may make a forbidden character), and a
-    # plain one that is empty, may be read as other than text, or is followed by a
-    # comment; the rest, quoted with ' or a block (| or >) or plain, is its own text.
-    # (Where a scalar ends is not asked in a file without '#': a mark makes a new int
-    # for it every time.)
+    # time spent reading. scalar_value() sends to scalar() one with a tag, one quoted
+    # with " (its escapes may make a forbidden character), and a plain one that is empty,
+    # may be read as other than text, or is followed by a comment; the rest, quoted with
+    # ' or a block (| or >) or plain, is its own text. (Where a scalar ends is not asked
+    # in a file without '#': a mark makes a new int for it every time.)
+
+    def scalar_value(self, event: Any) -> Any:
+        value = event.value
+        style = event.style
+        if event.tag is not None or (
+            style not in _AS_WRITTEN
+            if style
+            else not value
+            or value[0] in _MAYBE_NOT_TEXT
+            or value in _BOOL_OR_NULL
+            or (self.comment_starts and event.end_mark.index in self.comment_starts)
+        ):
+            return self.scalar(event)
+        return value
 
     def mapping(self, start: Any, depth: int) -> Mapping:
         get_event = self.get_event
-        comment_starts = self.comment_starts
         result = Mapping(self.display, start.start_mark)
         key_marks = result.key_locs.marks
         value_marks = result.value_locs.marks
@@ -502,17 +514,7 @@ class _Builder:
             key_event = get_event()
             kind = type(key_event)
             if kind is _ScalarEvent:
-                key = key_event.value
-                style = key_event.style
-                if key_event.tag is not None or (
-                    style not in _AS_WRITTEN
-                    if style
-                    else not key
-                    or key[0] in _MAYBE_NOT_TEXT
-                    or key in _BOOL_OR_NULL
-                    or (comment_starts and key_event.end_mark.index in comment_starts)
-                ):
-                    key = self.scalar(key_event)
+                key = self.scalar_value(key_event)
             elif kind is _MappingEndEvent:
                 return result
             else:
@@ -520,17 +522,7 @@ class _Builder:
             value_event = get_event()
             kind = type(value_event)
             if kind is _ScalarEvent:
-                value = value_event.value
-                style = value_event.style
-                if value_event.tag is not None or (
-                    style not in _AS_WRITTEN
-                    if style
-                    else not value
-                    or value[0] in _MAYBE_NOT_TEXT
-                    or value in _BOOL_OR_NULL
-                    or (comment_starts and value_event.end_mark.index in comment_starts)
-                ):
-                    value = self.scalar(value_event)
+                value = self.scalar_value(value_event)
             else:
                 value = self.value(value_event, depth)
             if type(key) is not str:
@@ -550,7 +542,6 @@ class _Builder:
 
     def sequence(self, start: Any, depth: int) -> Sequence:
         get_event = self.get_event
-        comment_starts = self.comment_starts
         result = Sequence(self.display, start.start_mark)
         append = result.append
         append_mark = result.item_locs.marks.append
@@ -559,18 +550,7 @@ class _Builder:
             kind = type(event)
             if kind is _ScalarEvent:
                 append_mark(event.start_mark)
-                value = event.value
-                style = event.style
-                if event.tag is not None or (
-                    style not in _AS_WRITTEN
-                    if style
-                    else not value
-                    or value[0] in _MAYBE_NOT_TEXT
-                    or value in _BOOL_OR_NULL
-                    or (comment_starts and event.end_mark.index in comment_starts)
-                ):
-                    value = self.scalar(event)
-                append(value)
+                append(self.scalar_value(event))
             elif kind is _SequenceEndEvent:
                 return result
             else:
