@@ -89,7 +89,7 @@ def find(
     """What this build leaves for the learner to do, with what an unfinished build left."""
     # Each built note's snapshot: its row, cards and deck are looked up there. No set of
     # card numbers per note: after an upgrade every deck is read back, and at 100k cards
-    # those sets (for the notes before and after) were 80 MB of a build's peak.
+    # those sets (for the notes before and after) were 70 MB of a build's peak.
     where = {guid: snapshot for snapshot in built.values() for guid in snapshot.notes}
     pending = Findings.read(out_dir)
 

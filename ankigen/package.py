@@ -1,11 +1,13 @@
 """Notes -> .apkg bytes, and .apkg bytes -> what Anki would import from them.
 
-We write the SQLite database (in memory) and the zip ourselves, with genanki's schema and
-the very rows genanki's `Package.write_to_db` writes (a test holds the two equal): its
-note and card objects cost more than the rest of a build's packing, and
+We write the SQLite database (in a scratch file) and the zip ourselves, with genanki's
+schema and the very rows genanki's `Package.write_to_db` writes (a test holds the two
+equal): its note and card objects cost more than the rest of a build's packing, and
 `Package.write_to_file` would leak a temp file per build and stamp wall-clock times into
-the zip. Every time and id we write comes from the previous build (`Memory`) or from the
-build's clock, so a rebuild with nothing changed gives identical bytes.
+the zip. (genanki's warning about unknown HTML tags in a field is not asked for: every
+field is HTML we make from escaped text.) Every time and id we write comes from the
+previous build (`Memory`) or from the build's clock, so a rebuild with nothing changed
+gives identical bytes.
 """
 
 from __future__ import annotations
