@@ -80,6 +80,12 @@ class Result:
     # What the learner must do in Anki after importing (changes.py).
     findings: Findings = field(default_factory=Findings)
 
+    def warning_lines(self) -> Iterator[str]:
+        """The warnings as shown, each marked `[warning]`."""
+        if isinstance(self.warnings, Warnings):
+            return self.warnings.lines()
+        return (f"{warning} [warning]" for warning in self.warnings)
+
     def close(self) -> None:
         """The new decks are written (or not needed): their scratch copies go."""
         if self.scratch is not None:
@@ -294,6 +300,16 @@ class Warnings(Collection[Problem]):
 
     def __contains__(self, item: object) -> bool:
         return any(item == w for w in self)
+
+    def lines(self) -> Iterator[str]:
+        """Each warning as `str(problem) + " [warning]"` shows it, made from the text
+        without a problem in between (a rebuild shows a 100k-card tree's again)."""
+        for file, text in self._files:
+            display = str(file)
+            for entry in text.split("\n"):
+                line, col, path, message = entry.split("\t")
+                path = stamps.unescape(path) if path else display
+                yield f"{path}:{line}:{col}: {stamps.unescape(message)} [warning]"
 
     def __iter__(self, _new: Any = tuple.__new__) -> Iterator[Problem]:
         # tuple.__new__ directly: a NamedTuple's own __new__ is a Python-level wrapper.

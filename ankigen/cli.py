@@ -162,9 +162,9 @@ def _progress() -> Progress | None:
 def _print_warnings(result: Result) -> None:
     # A thousand lines a write: a tree of 100k cards can have a hundred thousand warnings,
     # and one echo a line was most of a rebuild's time, one echo of all of them 80 MB.
-    warnings = iter(result.warnings)
-    while chunk := list(itertools.islice(warnings, 1000)):
-        typer.echo("\n".join(f"{warning} [warning]" for warning in chunk), err=True)
+    lines = result.warning_lines()
+    while chunk := list(itertools.islice(lines, 1000)):
+        typer.echo("\n".join(chunk), err=True)
     if result.notices:
         typer.echo("\n".join(result.notices), err=True)
 
