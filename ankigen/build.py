@@ -72,19 +72,13 @@ class Deck:
 @dataclass
 class Result:
     decks: list[Deck]
-    warnings: Collection[Problem]  # a Warnings, or a list where there are few
+    warnings: Warnings
     notices: list[str]  # about the previous build, e.g. a deck we could not read
     stamp: stamps.Stamp | None = None  # what to record once the decks are written
     # Holds the new decks (Deck.file): removed by `close`, or when the Result is collected.
     scratch: tempfile.TemporaryDirectory[str] | None = None
     # What the learner must do in Anki after importing (changes.py).
     findings: Findings = field(default_factory=Findings)
-
-    def warning_lines(self) -> Iterator[str]:
-        """The warnings as shown, each marked `[warning]`."""
-        if isinstance(self.warnings, Warnings):
-            return self.warnings.lines()
-        return (f"{warning} [warning]" for warning in self.warnings)
 
     def close(self) -> None:
         """The new decks are written (or not needed): their scratch copies go."""
@@ -301,24 +295,24 @@ class Warnings(Collection[Problem]):
     def __contains__(self, item: object) -> bool:
         return any(item == w for w in self)
 
-    def lines(self) -> Iterator[str]:
-        """Each warning as `str(problem) + " [warning]"` shows it, made from the text
-        without a problem in between (a rebuild shows a 100k-card tree's again)."""
+    def _entries(self) -> Iterator[tuple[str, str, str, str]]:
+        # (path, line, col, message) as the text holds them, the path filled in.
         for file, text in self._files:
             display = str(file)
             for entry in text.split("\n"):
                 line, col, path, message = entry.split("\t")
-                path = stamps.unescape(path) if path else display
-                yield f"{path}:{line}:{col}: {stamps.unescape(message)} [warning]"
+                yield stamps.unescape(path) or display, line, col, stamps.unescape(message)
+
+    def lines(self) -> Iterator[str]:
+        """Each warning as `str(problem) + " [warning]"` shows it, without a problem in
+        between (a rebuild shows a 100k-card tree's again)."""
+        for path, line, col, message in self._entries():
+            yield f"{path}:{line}:{col}: {message} [warning]"
 
     def __iter__(self, _new: Any = tuple.__new__) -> Iterator[Problem]:
         # tuple.__new__ directly: a NamedTuple's own __new__ is a Python-level wrapper.
-        for file, text in self._files:
-            display = str(file)
-            for entry in text.split("\n"):
-                line, col, path, message = entry.split("\t")
-                where = _new(Loc, (stamps.unescape(path) or display, int(line), int(col)))
-                yield Problem(where, stamps.unescape(message))
+        for path, line, col, message in self._entries():
+            yield Problem(_new(Loc, (path, int(line), int(col))), message)
 
 
 def _warnings_text(warnings: list[Problem], file: Path) -> str:

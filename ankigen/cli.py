@@ -162,7 +162,7 @@ def _progress() -> Progress | None:
 def _print_warnings(result: Result) -> None:
     # A thousand lines a write: a tree of 100k cards can have a hundred thousand warnings,
     # and one echo a line was most of a rebuild's time, one echo of all of them 80 MB.
-    lines = result.warning_lines()
+    lines = result.warnings.lines()
     while chunk := list(itertools.islice(lines, 1000)):
         typer.echo("\n".join(chunk), err=True)
     if result.notices:

@@ -342,7 +342,11 @@ def _built_then_edited(sample: Path) -> dict[str, bytes]:
     path = sample / "cards" / "sample.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("meaning: ", "meaning: 改 ", 1), encoding="utf-8")
-    return {p.name: p.read_bytes() for p in sorted((sample / "decks").iterdir())}
+    return _decks(sample)
+
+
+def _decks(project: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((project / "decks").iterdir())}
 
 
 def test_a_build_with_no_usable_temp_folder(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -358,7 +362,7 @@ def test_a_build_with_no_usable_temp_folder(sample: Path, monkeypatch: pytest.Mo
             "cannot make a temporary folder for a deck's database: No such file or directory; "
             "set TMPDIR to a folder you can write to\n"
         )
-    assert {p.name: p.read_bytes() for p in sorted((sample / "decks").iterdir())} == before
+    assert _decks(sample) == before
 
 
 def test_a_build_leaves_nothing_in_the_temporary_folder(
@@ -382,7 +386,7 @@ def test_a_build_leaves_nothing_in_the_temporary_folder(
     code, _, err = run("build")
     assert code == 1 and "zz-broken.yaml:5:" in err
     assert list(scratch.iterdir()) == []
-    assert {p.name: p.read_bytes() for p in sorted((sample / "decks").iterdir())} == before
+    assert _decks(sample) == before
 
 
 def test_a_full_temporary_disk_stops_the_build(
@@ -411,7 +415,7 @@ def test_a_full_temporary_disk_stops_the_build(
     assert (code, out) == (1, "")
     pattern = r"\S+ankigen-\w+: cannot write a deck's database: database or disk is full\n"
     assert re.fullmatch(pattern, err), err
-    assert {p.name: p.read_bytes() for p in sorted((sample / "decks").iterdir())} == before
+    assert _decks(sample) == before
     assert list(scratch.iterdir()) == []  # the scratch file is gone
 
 
