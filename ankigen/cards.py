@@ -28,6 +28,11 @@ class Card:
     value_locs: Mapping[str, Loc] = field(repr=False)
     # Lint rules this card silences: code -> why (ankigen.rules).
     silences: Silences = ()
+    # The ids this card had before (`was:`): it keeps their notes and reviews.
+    was: tuple[str, ...] = ()
+    # The id its notes' guids are made from: its own, or, for a renamed card, the one its
+    # notes were first made under (identity.Identity.origin); set by the build.
+    origin: str = ""
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

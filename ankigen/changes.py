@@ -14,16 +14,17 @@ as it is still true.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ankigen.cards import Card
 from ankigen.errors import Problems
+from ankigen.identity import Entry, Identity
 from ankigen.kinds import KINDS
-from ankigen.notes import note_guid
-from ankigen.package import Memory, Snapshot
+from ankigen.notes import guid_of
+from ankigen.package import Memory
 from ankigen.validate import deck_key
 
 PENDING_NAME = ".ankigen-pending.json"
@@ -36,7 +37,7 @@ def check_kinds(cards: Iterable[Card], memory: Memory, problems: Problems) -> No
     """Refuse a card whose kind changed under the same id: Anki would keep the old note
     and log the import as a conflict, so the edit would never reach the learner."""
     for card in cards:
-        before = memory.notes.get(note_guid(card.id))
+        before = memory.notes.get(guid_of(card))
         if before is None:
             continue
         kind = KINDS[card.kind]
@@ -56,13 +57,15 @@ def check_kinds(cards: Iterable[Card], memory: Memory, problems: Problems) -> No
 class Findings:
     """guid -> what the learner must do about that note, and the note's id in Anki."""
 
-    removed: dict[str, tuple[int, str]] = field(default_factory=dict)  # (nid, deck file)
+    removed: dict[str, tuple[int, str]] = field(default_factory=dict)  # (nid, Anki deck)
     emptied: dict[str, tuple[int, list[int]]] = field(default_factory=dict)  # (nid, ords)
     moved: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # (nid, old, new)
     retyped: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # (nid, old, new)
+    # A removed note whose content a new card has: (nid, old card id, new card id, where)
+    renamed: dict[str, tuple[int, str, str, str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.removed or self.emptied or self.moved or self.retyped)
+        return bool(self.removed or self.emptied or self.moved or self.retyped or self.renamed)
 
     def to_json(self) -> bytes:
         return json.dumps(self.__dict__, ensure_ascii=True, sort_keys=True).encode()
@@ -78,65 +81,74 @@ class Findings:
                 },
                 moved={g: (int(n), str(a), str(b)) for g, (n, a, b) in value["moved"].items()},
                 retyped={g: (int(n), int(a), int(b)) for g, (n, a, b) in value["retyped"].items()},
+                renamed={
+                    g: (int(n), str(a), str(b), str(w))
+                    for g, (n, a, b, w) in value.get("renamed", {}).items()
+                },
             )
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return Findings()
 
 
 def find(
-    built: dict[Path, Snapshot], previous: dict[Path, Snapshot], memory: Memory, out_dir: Path
+    before: Identity, after: Identity, pending: Findings, where: Mapping[str, str]
 ) -> Findings:
-    """What this build leaves for the learner to do, with what an unfinished build left."""
-    # Each built note's snapshot: its row, cards and deck are looked up there. No set of
-    # card numbers per note: after an upgrade every deck is read back, and at 100k cards
-    # those sets (for the notes before and after) were 70 MB of a build's peak.
-    where = {guid: snapshot for snapshot in built.values() for guid in snapshot.notes}
-    pending = Findings.read(out_dir)
-
-    def deck_of(guid: str) -> str:
-        return where[guid].note_decks[guid]
-
-    def has_card(guid: str, ordinal: int) -> bool:
-        return (guid, ordinal) in where[guid].cards
-
-    gone: dict[str, list[int]] = {}  # a built note's cards an earlier build made, not this one
-    for guid, ordinal in memory.cards:
-        if guid in where and not has_card(guid, ordinal):
-            gone.setdefault(guid, []).append(ordinal)
+    """What this build leaves for the learner to do, comparing the identity before and after
+    it (every note the card files make, read again or not), with what an unfinished build
+    left. `where`: card id -> where it is written, for the cards this build read."""
+    live = {guid: entry for guid, entry in after.notes.items() if not entry.removed}
+    added: dict[bytes, Entry] = {}  # a new note's content -> the note
+    for guid, entry in live.items():
+        old = before.notes.get(guid)
+        if old is None or old.removed:
+            added.setdefault(entry.content, entry)
 
     found = Findings()
-    for path, snapshot in previous.items():
-        for guid, row in snapshot.notes.items():
-            if guid not in where:
-                found.removed[guid] = (row.id, str(path))
-    for guid, snapshot in where.items():
-        before = memory.notes.get(guid)
-        if before is None:
+    for guid, old in before.notes.items():
+        if old.removed:
             continue
-        row = snapshot.notes[guid]
-        if guid in gone:
-            found.emptied[guid] = (row.id, sorted(gone[guid]))
-        old_deck = memory.note_decks.get(guid)
-        if old_deck is not None and deck_key(old_deck) != deck_key(deck_of(guid)):
-            found.moved[guid] = (row.id, old_deck, deck_of(guid))
-        if before.note_type_id != row.note_type_id:
-            found.retyped[guid] = (row.id, before.note_type_id, row.note_type_id)
-
-    # What a build that did not finish found, as far as it is still true.
-    for guid, value in pending.removed.items():
-        if guid not in where:
-            found.removed.setdefault(guid, value)
-    for guid, (nid, ords) in pending.emptied.items():
-        still = [o for o in ords if guid in where and not has_card(guid, o)]
-        if still:
-            found.emptied.setdefault(guid, (nid, still))
-    for guid, (nid, old_deck, _) in pending.moved.items():
-        if guid in where and deck_key(old_deck) != deck_key(deck_of(guid)):
-            found.moved.setdefault(guid, (nid, old_deck, deck_of(guid)))
-    for guid, (nid, old_type, _) in pending.retyped.items():
-        if guid in where and old_type != where[guid].notes[guid].note_type_id:
-            found.retyped.setdefault(guid, (nid, old_type, where[guid].notes[guid].note_type_id))
+        new = live.get(guid)
+        if new is None:
+            twin = added.get(old.content)
+            if twin is not None and old.card and twin.card != old.card:
+                found.renamed[guid] = (old.nid, old.card, twin.card, where.get(twin.card, ""))
+            else:
+                found.removed[guid] = (old.nid, old.deck)
+            continue
+        gone = sorted({o for o, _ in old.cards} - {o for o, _ in new.cards})
+        if gone:
+            found.emptied[guid] = (new.nid, gone)
+        if old.deck and deck_key(old.deck) != deck_key(new.deck):
+            found.moved[guid] = (new.nid, old.deck, new.deck)
+        if old.note_type != new.note_type:
+            found.retyped[guid] = (new.nid, old.note_type, new.note_type)
+    _still_true(pending, live, found)
     return found
+
+
+def _still_true(pending: Findings, live: Mapping[str, Entry], found: Findings) -> None:
+    """What a build that did not finish found, as far as it is still true."""
+    for guid, value in pending.removed.items():
+        if guid not in live:
+            found.removed.setdefault(guid, value)
+    for guid, hint in pending.renamed.items():
+        if guid not in live:
+            found.renamed.setdefault(guid, hint)
+    for guid, (nid, ords) in pending.emptied.items():
+        entry = live.get(guid)
+        if entry is not None:
+            made = {o for o, _ in entry.cards}
+            still = [o for o in ords if o not in made]
+            if still:
+                found.emptied.setdefault(guid, (nid, still))
+    for guid, (nid, old_deck, _) in pending.moved.items():
+        entry = live.get(guid)
+        if entry is not None and deck_key(old_deck) != deck_key(entry.deck):
+            found.moved.setdefault(guid, (nid, old_deck, entry.deck))
+    for guid, (nid, old_type, _) in pending.retyped.items():
+        entry = live.get(guid)
+        if entry is not None and old_type != entry.note_type:
+            found.retyped.setdefault(guid, (nid, old_type, entry.note_type))
 
 
 def report(found: Findings) -> list[tuple[str, str]]:
@@ -149,8 +161,23 @@ def report(found: Findings) -> list[tuple[str, str]]:
     for deck, nids in sorted(by_deck.items()):
         lines.append(
             (
-                f"{deck}: {_count(nids, 'note')} that no card makes any more stay in Anki (an "
-                "import never deletes). To delete them: search the browser for this, select all, "
+                f"deck '{deck}': {_count(nids, 'note')} that no card makes any more stay in Anki "
+                "(an import never deletes). To delete them: search the browser for this, select "
+                "all, Notes > Delete",
+                _nids(nids),
+            )
+        )
+    renames: dict[tuple[str, str, str], list[int]] = {}
+    for nid, old_card, new_card, where in found.renamed.values():
+        renames.setdefault((old_card, new_card, where), []).append(nid)
+    for (old_card, new_card, where), nids in sorted(renames.items()):
+        at = f" ({where})" if where else ""
+        lines.append(
+            (
+                f"card '{new_card}'{at} has the content of the removed card '{old_card}'. If it "
+                f"is '{old_card}' renamed, add `was: {old_card}` to it and build again: it then "
+                f"keeps the old {_count(nids, 'note')} and their reviews, and this line goes. "
+                "If not, delete the old notes: search the browser for this, select all, "
                 "Notes > Delete",
                 _nids(nids),
             )

@@ -50,6 +50,9 @@ class Note:
     # Kept in the deck beside the note, never shown: what the next build needs to know
     # about this note's past (a cloze note's item numbers, see slots.py).
     data: str = ""
+    # What names it in the identity file: its card's id, the id its guid is made from, and
+    # a table cell's row and column keys.
+    key: tuple[str, ...] = ()
 
 
 _BASE91 = genanki.util.BASE91_TABLE
@@ -73,6 +76,12 @@ def note_guid(*stable_ids: str) -> str:
     number, c = divmod(number, 91 * 91)
     a, b = divmod(number, 91 * 91)
     return f"{_PAIRS[a]}{_PAIRS[b]}{_PAIRS[c]}{_PAIRS[d]}{_PAIRS[e]}".lstrip(_BASE91[0])
+
+
+def guid_of(card: Card, *ids: str) -> str:
+    """The guid of a card's note (a table cell's is also made from its row and column
+    keys): from the card's id, or from the id a renamed card's notes were first made under."""
+    return note_guid(card.origin or card.id, *ids)
 
 
 NOTE_BLOCK = '{{#Note}}<div class="note">{{Note}}</div>{{/Note}}'
@@ -105,12 +114,13 @@ class CardNotes:
         """A note whose own fields are `fields`, by name; its guid comes from the card's
         id (and, for a table cell, its row and column keys) unless given."""
         return Note(
-            note_guid(self.card.id, *ids) if guid is None else guid,
+            guid_of(self.card, *ids) if guid is None else guid,
             self.note_type,
             tuple(_filled(self.places, self.common.copy(), fields)),
             self.card.tags,
             self.media,
             data,
+            (self.card.id, self.card.origin or self.card.id, *ids),
         )
 
 
@@ -128,12 +138,13 @@ def note_of(
     # The card's only note: made here, without a CardNotes to share its work with.
     values = _filled(_places(note_type), [""] * len(note_type.fields), _common(card) | fields)
     return Note(
-        note_guid(card.id, *ids) if guid is None else guid,
+        guid_of(card, *ids) if guid is None else guid,
         note_type,
         tuple(values),
         card.tags,
         (card.image,) if card.image else (),
         data,
+        (card.id, card.origin or card.id, *ids),
     )
 
 

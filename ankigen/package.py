@@ -34,6 +34,7 @@ from genanki.apkg_schema import APKG_SCHEMA
 from ankigen import output
 from ankigen.cards import DeckHeader
 from ankigen.errors import AnkigenError
+from ankigen.identity import Identity, NoteTypeMark
 from ankigen.notes import Note, NoteType
 from ankigen.slots import Slots
 
@@ -113,6 +114,8 @@ class Snapshot:
     # moves an existing card to another deck) and the numbers of its cloze items.
     note_decks: dict[str, str] = field(default_factory=dict)
     slots: dict[str, Slots] = field(default_factory=dict)
+    # guid -> the note's names in the identity file (notes.Note.key); only of a deck just made
+    keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def importable(self) -> tuple[Any, ...]:
         """The parts that matter to an import: ids of rows are the package's own business."""
@@ -134,9 +137,22 @@ class Memory:
 
     notes: dict[str, NoteRow] = field(default_factory=dict)
     cards: dict[tuple[str, int], int] = field(default_factory=dict)
-    note_types: dict[int, dict[str, Any]] = field(default_factory=dict)
+    note_types: dict[int, NoteTypeMark] = field(default_factory=dict)
     note_decks: dict[str, str] = field(default_factory=dict)
     slots: dict[str, Slots] = field(default_factory=dict)
+
+    @staticmethod
+    def of(identity: Identity) -> Memory:
+        """What the identity file says earlier builds gave each note (removed ones too: a
+        card that comes back, or takes one over with `was:`, keeps its ids and time)."""
+        memory = Memory(note_types=dict(identity.note_types))
+        for guid, e in identity.notes.items():
+            memory.notes[guid] = NoteRow(e.nid, guid, e.note_type, e.mod, e.content)
+            memory.note_decks[guid] = e.deck
+            memory.cards.update(((guid, ordinal), card_id) for ordinal, card_id in e.cards)
+            if e.slots is not None:
+                memory.slots[guid] = e.slots
+        return memory
 
     def remember(self, snapshot: Snapshot) -> None:
         # The same note can be in a section deck and in a combined one: the newest counts.
@@ -148,8 +164,9 @@ class Memory:
                     self.slots[guid] = snapshot.slots[guid]
         self.cards.update(snapshot.cards)
         for type_id, note_type in snapshot.note_types.items():
-            if type_id not in self.note_types or self.note_types[type_id]["mod"] < note_type["mod"]:
-                self.note_types[type_id] = note_type
+            mark = NoteTypeMark(note_type["mod"], note_type_digest(note_type))
+            if type_id not in self.note_types or self.note_types[type_id].mod < mark.mod:
+                self.note_types[type_id] = mark
 
 
 class IdAllocator:
@@ -197,6 +214,12 @@ def _stable_json(note_type_json: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in note_type_json.items() if k not in _VOLATILE_NOTE_TYPE_KEYS}
 
 
+def note_type_digest(note_type_json: dict[str, Any]) -> str:
+    """What a learner's Anki takes from a note type, as a digest: equal digests, no update."""
+    stable = json.dumps(_stable_json(note_type_json), sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(stable.encode()).hexdigest()
+
+
 def build_package(
     decks: Sequence[tuple[DeckHeader, Iterable[Note]]],
     memory: Memory,
@@ -240,6 +263,7 @@ def build_package(
                     )  # fmt: skip
                 snapshot.positions[guid] = position
                 snapshot.notes[guid] = row
+                snapshot.keys[guid] = note.key
                 snapshot.note_decks[guid] = deck_name
                 if note.data:
                     slots = Slots.from_data(note.data)
@@ -296,13 +320,13 @@ def build_package(
     return _zip({"collection.anki2": collection, "media": index, **files}), snapshot
 
 
-def _note_type_mod(model: genanki.Model, before: dict[str, Any] | None, clock: int) -> int:
+def _note_type_mod(model: genanki.Model, before: NoteTypeMark | None, clock: int) -> int:
     # Anki updates a note type only when the incoming mtime is newer than its own.
     if before is None:
         return clock
-    if _stable_json(before) == _stable_json(model.to_json(0, None)):
-        return int(before["mod"])
-    return max(clock, before["mod"] + 1)
+    if before.digest == note_type_digest(model.to_json(0, None)):
+        return before.mod
+    return max(clock, before.mod + 1)
 
 
 @contextlib.contextmanager
@@ -341,11 +365,9 @@ def _check_fields(note: Note) -> None:
 
 
 def _plan_note(note: Note, before: NoteRow | None, clock: int, ids: IdAllocator) -> NoteRow:
-    if before is None:
-        # A new note: no earlier content to compare with, and no deck of the previous
-        # build holds it, so no digest is needed (--check sees it missing there anyway).
-        return NoteRow(ids.take(), note.guid, note.note_type.id, clock, b"")
     content = content_digest(note.note_type.id, "\x1f".join(note.fields), " ".join(note.tags))
+    if before is None:
+        return NoteRow(ids.take(), note.guid, note.note_type.id, clock, content)
     if content == before.content:  # includes the note type: the very row, shared
         return before
     # Anki updates a note only when the incoming mtime is newer than its own.

@@ -14,7 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from ankigen.build import plan
+from ankigen.build import Options, plan
 from ankigen.errors import AnkigenError
 from ankigen.mathjax import MathJax
 
@@ -85,7 +85,7 @@ def render_preview(cards_dir: Path, out_dir: Path, mathjax: MathJax | None = Non
             "pip install anki==26.9.3 (or, in your clone of ankigen: pip install '.[preview]')"
         ) from None
 
-    result = plan(cards_dir, out_dir, use_stamp=False)
+    result = plan(cards_dir, out_dir, Options(use_stamp=False))
     try:
         workspace = tempfile.TemporaryDirectory(prefix="ankigen-preview-")
     except OSError as e:  # TMPDIR (or every usual place) is missing or read-only

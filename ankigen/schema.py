@@ -107,6 +107,27 @@ class Slug(Text):
         return text
 
 
+class Slugs(Field):
+    """One id or a list of them (a card's `was:`)."""
+
+    required = False
+    default = ()
+
+    def json_schema(self) -> dict[str, Any]:
+        one = {"type": "string", "pattern": SLUG_RE.pattern}
+        return {"oneOf": [one, {"type": "array", "items": one, "minItems": 1}]}
+
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> tuple[str, ...] | None:
+        if isinstance(value, str):
+            one = Slug().check(value, loc, key, ctx)
+            return None if one is None else (one,)
+        if not isinstance(value, Sequence) or not value:
+            ctx.error(loc, key, f"expected an id or a list of ids, got {describe(value)}")
+            return None
+        ids = [Slug().check(item, value.item_locs[i], key, ctx) for i, item in enumerate(value)]
+        return None if None in ids else tuple(i for i in ids if i is not None)
+
+
 class DeckName(Text):
     def json_schema(self) -> dict[str, Any]:
         # No empty part between "::" separators, as check() says.

@@ -1,11 +1,11 @@
 """What the last build was made from, so a rebuild reads only what changed.
 
-`<out>/.ankigen-build.json` records a digest of every file under the cards folder, of
-the engine that wrote the decks (ankigen's own code and the versions of the libraries
-whose bytes end up in a deck), and, per card file, what the rest of a build needs to
-know of it without reading it again: its section id, deck name and card ids (with
-where they are written, for messages), its warnings, and its deck (digest, counts, the
-highest id and the note types it holds).
+`<out>/.ankigen-build.json` records a digest of every file under the cards folder (the
+identity file too, see identity.py), of the engine that wrote the decks (ankigen's own code
+and the versions of the libraries whose bytes end up in a deck), and, per card file, what
+the rest of a build needs to know of it without reading it again: its section id, deck
+name, card ids and `was:` ids (with where they are written, for messages), its warnings,
+and its deck (digest and counts). Its notes' ids and times are in the identity file.
 
 A build is deterministic: the same card file, engine and previous deck make the same
 deck again. So a card file whose digest, engine and deck match the record is
@@ -23,6 +23,7 @@ import re
 import sqlite3
 import stat
 import zlib
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,19 @@ from typing import Any
 import genanki
 import pygments
 
-from ankigen import __version__
+from ankigen import __version__, identity
+from ankigen.cards import Section
+from ankigen.changes import PENDING_NAME
+from ankigen.errors import Loc, Problem
 from ankigen.kinds import KINDS
+from ankigen.validate import COMBINED, Validator
 
 STAMP_NAME = ".ankigen-build.json"
 _CARD_IDS = re.compile(r"(?:\S+ \d+ \d+(?:\n\S+ \d+ \d+)*)?")  # "id line col" a line
+_WAS = re.compile(r"(?:\S+ \d+ \d+ \S+(?:\n\S+ \d+ \d+ \S+)*)?")  # "old line col card" a line
 # "line<TAB>col<TAB>path<TAB>message" a line (path empty: the card file's own; see escape)
 _WARNINGS = re.compile(r"(?:\d+\t\d+\t[^\t\n]*\t[^\t\n]*(?:\n|\Z))*")
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass
@@ -45,13 +51,12 @@ class Stamp:
     engine: str
     combined: bool
     inputs: dict[str, str]  # path under the cards folder -> sha256
-    # deck file name -> {sha256, notes, cards, max_id, note_types: {id: mod}}
+    # deck file name -> {sha256, notes, cards}
     decks: dict[str, dict[str, Any]]
     # card file (path under the cards folder) -> {deck: file name, id, id_loc, name,
-    # name_loc, card_ids: "id line col" a line, warnings: "line col path message" a line}
+    # name_loc, card_ids: "id line col" a line, was: "old line col card" a line,
+    # warnings: "line col path message" a line}
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # note type id -> its JSON as the decks hold it, without "mod" (the decks' own)
-    note_types: dict[str, dict[str, Any]] = field(default_factory=dict)
     format: int = FORMAT
 
 
@@ -79,20 +84,22 @@ def digest(data: bytes) -> str:
 
 
 def inputs(cards_dir: Path, card_files: list[Path]) -> dict[str, str]:
-    """Card files by their content; every other file by its size and modification time.
+    """Card files and the identity file by their content; every other file by its size and
+    modification time.
 
     Only card files are read: images and unrelated files are looked at with one stat
     each, so a large file in the folder costs nothing and an unreadable one breaks
     nothing. An image rewritten with the same size and the same mtime to the nanosecond
     would be missed; an editor or a copy always gives a new mtime."""
-    cards = set(card_files)
+    # The identity file is read too: a build records the digest of the one it wrote.
+    read = {*card_files, identity.path_in(cards_dir)}
     result = {}
     for folder, _, names in os.walk(cards_dir):  # an unreadable folder is skipped
         for name in names:
             path = Path(folder, name)
             key = path.relative_to(cards_dir).as_posix()
             try:
-                if path in cards:
+                if path in read:
                     result[key] = digest(path.read_bytes())
                     continue
                 status = path.stat()
@@ -119,17 +126,11 @@ def _well_formed(stamp: Stamp) -> bool:
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         )
 
-    def ints(value: Any) -> bool:
-        return isinstance(value, dict) and all(
-            isinstance(k, str) and type(v) is int for k, v in value.items()
-        )
-
     def deck(value: Any) -> bool:
         return (
             isinstance(value, dict)
             and isinstance(value.get("sha256"), str)
-            and all(type(value.get(k)) is int for k in ("notes", "cards", "max_id"))
-            and ints(value.get("note_types"))
+            and all(type(value.get(k)) is int and value[k] >= 0 for k in ("notes", "cards"))
         )
 
     def loc(value: Any) -> bool:
@@ -143,6 +144,8 @@ def _well_formed(stamp: Stamp) -> bool:
             and loc(value.get("name_loc"))
             and isinstance(value.get("card_ids"), str)
             and _CARD_IDS.fullmatch(value["card_ids"]) is not None
+            and isinstance(value.get("was"), str)
+            and _WAS.fullmatch(value["was"]) is not None
             and isinstance(value.get("warnings"), str)
             and _WARNINGS.fullmatch(value["warnings"]) is not None
         )
@@ -156,8 +159,6 @@ def _well_formed(stamp: Stamp) -> bool:
         and all(isinstance(k, str) and deck(v) for k, v in stamp.decks.items())
         and isinstance(stamp.sections, dict)
         and all(isinstance(k, str) and section(v) for k, v in stamp.sections.items())
-        and isinstance(stamp.note_types, dict)
-        and all(isinstance(v, dict) for v in stamp.note_types.values())
     )
 
 
@@ -199,3 +200,137 @@ def serialize(stamp: Stamp) -> bytes:
     data = text.encode("ascii")
     del text
     return data + b"\n"
+
+
+Record = dict[str, Any]  # a card file's entry in the stamp (Stamp.sections)
+
+
+class Warnings(Collection[Problem]):
+    """A run's warnings, file by file, as the stamp records them (`warnings_text`), made
+    into problems one file at a time when they are shown. A tree of 100k cards can have a
+    hundred thousand warnings: held once, as the record's text, not as problems too."""
+
+    def __init__(self) -> None:
+        self._files: list[tuple[Path, str]] = []
+        self._count = 0
+
+    def add(self, file: Path, text: str) -> None:
+        if text:
+            self._files.append((file, text))
+            self._count += text.count("\n") + 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, item: object) -> bool:
+        return any(item == w for w in self)
+
+    def _entries(self) -> Iterator[tuple[str, str, str, str]]:
+        # (path, line, col, message) as the text holds them, the path filled in.
+        for file, text in self._files:
+            display = str(file)
+            for entry in text.split("\n"):
+                line, col, path, message = entry.split("\t")
+                yield unescape(path) or display, line, col, unescape(message)
+
+    def lines(self) -> Iterator[str]:
+        """Each warning as `str(problem) + " [warning]"` shows it, without a problem in
+        between (a rebuild shows a 100k-card tree's again)."""
+        for path, line, col, message in self._entries():
+            yield f"{path}:{line}:{col}: {message} [warning]"
+
+    def __iter__(self) -> Iterator[Problem]:
+        for path, line, col, message in self._entries():
+            yield Problem(Loc(path, int(line), int(col)), message)
+
+
+def warnings_text(warnings: list[Problem], file: Path) -> str:
+    """Warnings as the stamp keeps them: "line<TAB>col<TAB>path<TAB>message" a line, the
+    path empty when it is the card file's own (see escape)."""
+    display = str(file)
+    return "\n".join(
+        f"{w.loc.line}\t{w.loc.col}\t"
+        f"{'' if w.loc.path == display else escape(w.loc.path)}\t"
+        f"{escape(w.message)}"
+        for w in warnings
+    )
+
+
+def record_of(section: Section, warnings: str) -> Record:
+    """What the stamp keeps of a checked card file (see Stamp.sections); its warnings as
+    `warnings_text` gives them."""
+
+    def at(loc: Loc | None) -> str:
+        return f"{loc.line} {loc.col}" if loc is not None else "1 1"
+
+    return {
+        "deck": f"{section.id}.apkg",
+        "id": section.id,
+        "id_loc": [int(n) for n in at(section.value_locs.get("id")).split()],
+        "name": section.deck,
+        "name_loc": [int(n) for n in at(section.value_locs.get("deck")).split()],
+        # One text, "id line col" a line (ids are slugs): a list per card would take several
+        # times the memory, and a build holds the record of every file until its end.
+        "card_ids": "\n".join(
+            f"{card.id} {at(card.value_locs.get('id'))}" for card in section.cards
+        ),
+        "was": "\n".join(
+            f"{old} {at(card.value_locs.get('was'))} {card.id}"
+            for card in section.cards
+            for old in card.was
+        ),
+        # One text too (see Warnings): a list a warning was most of the time of a rebuild
+        # that reads them back.
+        "warnings": warnings,
+    }
+
+
+def recall(validator: Validator, record: Record, file: Path) -> None:
+    """A card file not read again claims, from its record, what reading it would have."""
+    display = str(file)
+
+    def lines(text: str) -> Iterator[list[str]]:
+        return (entry.split(" ") for entry in text.split("\n") if entry)
+
+    validator.recall(
+        [(c, Loc(display, int(ln), int(col))) for c, ln, col in lines(record["card_ids"])],
+        record["id"],
+        Loc(display, *record["id_loc"]),
+        record["name"],
+        Loc(display, *record["name_loc"]),
+    )
+    for old, line, col, card_id in lines(record["was"]):
+        validator.claim_was(old, Loc(display, int(line), int(col)), card_id)
+
+
+def current(
+    last: Stamp | None, inputs: dict[str, str], keys: dict[Path, str], out_dir: Path, combined: bool
+) -> dict[str, Record]:
+    """The card files whose deck is current, by their key: the stamp was written by this
+    engine, for the same mode; the file and every other file under the cards folder (images,
+    the identity file) are as the stamp recorded them; and the deck on disk is the one
+    recorded. The one rule for a current deck, for build, --check and the stamp alike."""
+    if last is None or last.engine != engine() or last.combined != combined:
+        return {}
+    # A report not yet printed: the full comparison finds it again, as far as it is true.
+    if (out_dir / PENDING_NAME).exists():
+        return {}
+    card_keys = set(keys.values())
+    others = {k: v for k, v in inputs.items() if k not in card_keys}
+    if others != {k: v for k, v in last.inputs.items() if k not in last.sections}:
+        return {}
+    found = {
+        key: record
+        for key, record in last.sections.items()
+        if key in card_keys and last.inputs.get(key) == inputs[key]
+    }
+    if combined:  # one deck holds every section: all of them are current, or none
+        name = f"{COMBINED}.apkg"
+        whole = len(found) == len(keys) == len(last.sections) and name in last.decks
+        return found if whole and deck_is_current(out_dir, name, last.decks[name]) else {}
+    return {
+        key: record
+        for key, record in found.items()
+        if record["deck"] in last.decks
+        and deck_is_current(out_dir, record["deck"], last.decks[record["deck"]])
+    }

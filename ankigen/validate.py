@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import unicodedata
@@ -11,6 +12,7 @@ from typing import Any
 
 from ankigen.cards import Card, Section
 from ankigen.errors import Loc, Problems, Where
+from ankigen.identity import EMPTY, Identity
 from ankigen.kinds import KINDS
 from ankigen.load import BROKEN, Mapping, Sequence
 from ankigen.rules import RULES
@@ -24,6 +26,7 @@ from ankigen.schema import (
     Images,
     MappingCheck,
     Slug,
+    Slugs,
     Tags,
     Text,
     describe,
@@ -139,6 +142,8 @@ CARD_FIELDS: dict[str, Field] = {
     # The answer side by default; the front where the card asks about the picture.
     "image_side": Choice("back", "front"),
     "lint": LintSettings(),
+    # The ids this card had before: it keeps their notes, and so their reviews.
+    "was": Slugs(),
 }
 
 
@@ -165,12 +170,15 @@ def _card_schema(kind_name: str) -> dict[str, Any]:
 class Validator:
     """Checks card files one at a time, remembering what must be unique across them."""
 
-    def __init__(self, problems: Problems) -> None:
+    def __init__(self, problems: Problems, identity: Identity = EMPTY) -> None:
         self.problems = problems
+        self.identity = identity  # where a renamed card's notes come from
         self.card_ids: dict[str, Where] = {}
         self.images: Images = {}
         self.section_ids: dict[str, Loc] = {}
         self.decks: dict[str, tuple[Loc, str]] = {}  # deck_key -> where, as written
+        # A `was:` id -> where it is written and the card that says it.
+        self.was: dict[str, tuple[Loc, str]] = {}
 
     def section(self, display: str, data: Any) -> Section | None:
         section, whole = self.check(display, data)
@@ -179,7 +187,9 @@ class Validator:
     def check(self, display: str, data: Any) -> tuple[Section | None, bool]:
         """The section with the cards that passed, and whether all of the file did (only
         then is it built; the cards that passed are still linted)."""
-        header, section, whole = _section(display, data, self.problems, self.card_ids, self.images)
+        header, section, whole = _section(
+            display, data, self.problems, self.card_ids, self.images, self.identity
+        )
         if header is not None:
             # Even when a card is wrong: every problem is reported in one run.
             locs = data.value_locs
@@ -189,7 +199,32 @@ class Validator:
                 header["deck"],
                 locs.get("deck", Loc(display, 1, 1)),
             )
+        for card in section.cards if section is not None else ():
+            for old in card.was:
+                self.claim_was(old, card.value_locs.get("was", card.loc), card.id)
         return section, whole
+
+    def claim_was(self, old: str, loc: Loc, card_id: str) -> None:
+        if old in self.was:
+            where, other = self.was[old]
+            self.problems.add(
+                loc,
+                f"card '{card_id}': 'was': '{old}' is also claimed by card '{other}' at "
+                f"{where}; a note's reviews can go to one card only",
+            )
+        else:
+            self.was[old] = (loc, card_id)
+
+    def check_renames(self) -> None:
+        """Once every file is read: a `was:` id must not be a card that still exists."""
+        for old, (loc, card_id) in self.was.items():
+            if old in self.card_ids:
+                live = self.card_ids[old]
+                self.problems.add(
+                    loc,
+                    f"card '{card_id}': 'was': '{old}' is a card that still exists (at {live}); "
+                    "`was:` names the id a card had before it was renamed",
+                )
 
     def recall(
         self,
@@ -242,7 +277,12 @@ def validate(files: Iterable[tuple[str, Any]], problems: Problems) -> list[Secti
 
 
 def _section(
-    display: str, data: Any, problems: Problems, card_ids: dict[str, Where], images: Images
+    display: str,
+    data: Any,
+    problems: Problems,
+    card_ids: dict[str, Where],
+    images: Images,
+    identity: Identity,
 ) -> tuple[dict[str, Any] | None, Section | None, bool]:
     """The section's checked header (None if it is wrong), the section with the cards
     that passed, and whether everything in the file did."""
@@ -270,6 +310,7 @@ def _section(
         _card(item, loc, index, header or {}, section_tags, problems, card_ids, card_dir, images)
         for index, (item, loc) in enumerate(zip(raw_cards, raw_cards.item_locs, strict=True), 1)
     ]
+    cards = [_renamed(card, identity) if card is not None else None for card in cards]
     if header is not None and header["id"] == COMBINED:
         problems.add(
             data.value_locs["id"], f"section id '{COMBINED}' is reserved for build --combined"
@@ -291,6 +332,12 @@ def _section(
         ),
         None not in cards,
     )
+
+
+def _renamed(card: Card, identity: Identity) -> Card:
+    """The card with the id its guids are made from, where that is not its own."""
+    origin = identity.origin(card.id, card.was)
+    return card if origin == card.id else dataclasses.replace(card, origin=origin)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -360,7 +407,7 @@ def _card(
     pop = values.pop
     tags = _tags(section_tags, kind.name, tuple(pop("tags")))
     card_id, note, hint, image = pop("id"), pop("note"), pop("hint"), pop("image")
-    image_side, silences = pop("image_side"), pop("lint")
+    image_side, silences, was = pop("image_side"), pop("lint"), pop("was")
     values.pop("kind", None)  # this card's own dict: what is left is the kind's keys
     return Card(
         id=card_id,
@@ -370,6 +417,7 @@ def _card(
         image=image,
         image_side=image_side,
         silences=silences,
+        was=was,
         tags=tags,
         values=values,
         loc=loc,

@@ -293,7 +293,7 @@ def test_a_removal_is_reported_until_a_build_completes(project, monkeypatch):
     writing_works()
 
     out = _rebuild(monkeypatch, 1700000200)  # a.apkg no longer holds a2, and yet:
-    assert "decks/a.apkg: 1 note that no card makes any more stay in Anki" in out
+    assert "deck 'Test::A': 1 note that no card makes any more stay in Anki" in out
     out = _rebuild(monkeypatch, 1700000200)  # reported, it is not repeated
     assert "no card makes" not in out
 

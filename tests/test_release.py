@@ -30,9 +30,15 @@ def test_a_learner_of_0_1_0_keeps_every_review_of_every_card_still_asked(tmp_pat
             collection.sched.answerCard(card, 3)
         history[card.note().guid, card.ord] = (cid, collection.get_card(cid).reps)
 
-    # The build a learner would run: today's cards over the published decks.
+    # The build a learner would run: today's cards over the published decks, the first
+    # build since 0.1.0 (which kept no identity file: the decks say what they held).
     shutil.copytree(PUBLISHED, tmp_path / "decks")
-    code, out, err = run("build", "--cards", str(REPO / "cards"), "--out", str(tmp_path / "decks"))
+    shutil.copytree(
+        REPO / "cards", tmp_path / "cards", ignore=shutil.ignore_patterns(".ankigen-ids")
+    )
+    code, out, err = run(
+        "build", "--cards", str(tmp_path / "cards"), "--out", str(tmp_path / "decks")
+    )
     assert code == 0, err
     searches = [line.strip() for line in out.splitlines() if line.startswith("    ")]
 

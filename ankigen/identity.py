@@ -1,0 +1,292 @@
+"""Who each note is, for life: the identity file kept with the cards (`cards/.ankigen-ids`).
+
+Anki knows a note by its guid, updates it only when the incoming mtime is newer, and ties
+a cloze card to its number. So what a build gives each note (guid, note and card ids, mtime,
+cloze numbers, deck and note type) must not depend on `decks/`, which is output: deleted,
+built elsewhere with `--out`, or missing on a new machine. A build writes it here, beside the
+card files, and the next build starts from it. Committed with the cards, it is what keeps a
+learner's reviews with their cards on any machine.
+
+One JSON line per note, sorted by card id, with a blank line between notes: git merges two
+branches that edit different cards cleanly (it needs an unchanged line between two changed
+ones), and a conflict shows the two versions of one note. A note no card makes any more is
+kept, marked removed, so a card that says `was: <its id>` can take it back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ankigen.errors import AnkigenError, Loc, Problems
+from ankigen.slots import Slots
+
+if TYPE_CHECKING:
+    from ankigen.package import Snapshot
+
+IDS_NAME = ".ankigen-ids"
+FORMAT = 1
+HEADER = (
+    "# ankigen identity file: written by `ankigen build`, read by every build. Commit it with\n"
+    "# your cards: it keeps each note's guid, ids, modification time and cloze numbers, so\n"
+    "# your reviews stay with your cards on any machine. Do not edit it by hand.\n"
+)
+_MARKERS = re.compile(r"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One note as the last build made it."""
+
+    guid: str
+    card: str  # the id of the card that makes it
+    sub: tuple[str, ...]  # a table cell's row and column keys
+    origin: str  # the id its guid is made from: the card's, or the first id of a renamed card
+    nid: int
+    mod: int
+    note_type: int
+    content: bytes  # package.content_digest of its fields and tags
+    deck: str
+    cards: tuple[tuple[int, int], ...]  # (template ord, card id), by ord
+    slots: Slots | None = None  # a cloze note's numbers (slots.py)
+    removed: bool = False  # no card makes it any more
+
+    def to_json(self) -> dict[str, Any]:
+        value: dict[str, Any] = {"card": self.card}
+        if self.sub:
+            value["sub"] = list(self.sub)
+        if self.origin != self.card:
+            value["origin"] = self.origin
+        value |= {
+            "guid": self.guid,
+            "nid": self.nid,
+            "mod": self.mod,
+            "type": self.note_type,
+            "deck": self.deck,
+            "cards": [list(pair) for pair in self.cards],
+            "content": self.content.hex(),
+        }
+        if self.slots is not None:
+            value["slots"] = [list(pair) for pair in self.slots.numbers.items()]
+            value["next"] = self.slots.next
+        if self.removed:
+            value["removed"] = True
+        return value
+
+    @staticmethod
+    def from_json(value: Any) -> Entry:
+        """Raises ValueError, TypeError or KeyError for a line that is not an entry."""
+        slots = None
+        if "slots" in value:
+            numbers = {_int(n): _str(text) for n, text in value["slots"]}
+            slots = Slots(numbers, max(_int(value["next"]), max(numbers, default=0) + 1))
+        card = _str(value["card"])
+        return Entry(
+            guid=_str(value["guid"]),
+            card=card,
+            sub=tuple(_str(s) for s in value.get("sub", ())),
+            origin=_str(value.get("origin", card)),
+            nid=_int(value["nid"]),
+            mod=_int(value["mod"]),
+            note_type=_int(value["type"]),
+            content=bytes.fromhex(_str(value["content"])),
+            deck=_str(value["deck"]),
+            cards=tuple((_int(o), _int(c)) for o, c in value["cards"]),
+            slots=slots,
+            removed=value.get("removed", False) is True,
+        )
+
+
+def _int(value: Any) -> int:
+    # Anki's ids and times are 64-bit and never negative.
+    if type(value) is not int or not 0 <= value < 1 << 63:
+        raise ValueError(f"expected a whole number from 0 to 2^63, got {value!r}")
+    return value
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class NoteTypeMark:
+    """What the last build gave a note type: its mtime, and a digest of what it held then."""
+
+    mod: int
+    digest: str
+
+
+@dataclass
+class Identity:
+    """Every note and note type the card files have made, by guid and by id."""
+
+    notes: dict[str, Entry]
+    note_types: dict[int, NoteTypeMark]
+    # card id -> the id its guids are made from (see `origin`)
+    _origins: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # A live note's card wins over a removed one of the same id.
+        self._origins = {}
+        for entry in sorted(self.notes.values(), key=lambda e: not e.removed):
+            self._origins[entry.card] = entry.origin
+
+    def live(self) -> Iterator[Entry]:
+        return (e for e in self.notes.values() if not e.removed)
+
+    def origin(self, card_id: str, was: Iterable[str]) -> str:
+        """The id a card's guids are made from: what its own notes were made from; else,
+        for a renamed card, what the notes of the id it replaces were made from; else the
+        first id it names in `was` (no identity file: a renamed card's first id), or its own."""
+        was = tuple(was)
+        for name in (card_id, *was):
+            if name in self._origins:
+                return self._origins[name]
+        return was[0] if was else card_id
+
+
+EMPTY = Identity({}, {})
+
+
+def path_in(cards_dir: Path) -> Path:
+    return cards_dir / IDS_NAME
+
+
+def read(cards_dir: Path) -> Identity | None:
+    """The identity file of this card folder, or None if there is none (a first build, or
+    cards from before ankigen kept one: their identities come from the decks then)."""
+    path = path_in(cards_dir)
+    try:
+        if not path.is_file():
+            return None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise AnkigenError(f"{path}: cannot read the identity file: {e}") from None
+    return parse(text, str(path))
+
+
+def read_text(path: Path) -> str | None:
+    """The identity file as it is on disk, to compare with what a build would write."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def parse(text: str, display: str) -> Identity:
+    """The identity file's text. A git merge conflict is resolved on the way: of two lines
+    for one note, the newer counts (the next build writes the file without markers)."""
+    problems = Problems()
+    notes: dict[str, Entry] = {}
+    note_types: dict[int, NoteTypeMark] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#") or _MARKERS.match(line):
+            continue
+        try:
+            value = json.loads(line)
+            if "format" in value:
+                if value["format"] != FORMAT:
+                    problems.add(
+                        Loc(display, number, 1),
+                        f"identity file format {value['format']!r}: written by another version "
+                        f"of ankigen (this one reads format {FORMAT}); update ankigen",
+                    )
+                continue
+            if "notetype" in value:
+                mark = NoteTypeMark(_int(value["mod"]), _str(value["digest"]))
+                type_id = _int(value["notetype"])
+                if type_id not in note_types or note_types[type_id].mod < mark.mod:
+                    note_types[type_id] = mark
+                continue
+            entry = Entry.from_json(value)
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            problems.add(
+                Loc(display, number, 1),
+                f"not an identity entry ({e}); this file is written by `ankigen build`: "
+                "restore it from git (git checkout -- the file) rather than edit it",
+            )
+            continue
+        before = notes.get(entry.guid)
+        if before is None or (before.removed, before.mod) < (entry.removed, entry.mod):
+            notes[entry.guid] = entry
+    problems.raise_if_any()
+    return Identity(notes, note_types)
+
+
+def serialize(identity: Identity) -> str:
+    lines = [HEADER, json.dumps({"format": FORMAT}), ""]
+    for type_id, mark in sorted(identity.note_types.items()):
+        lines.append(json.dumps({"notetype": type_id, "mod": mark.mod, "digest": mark.digest}))
+        lines.append("")
+    order = sorted(identity.notes.values(), key=lambda e: (e.card, e.sub, e.guid))
+    for entry in order:
+        lines.append(json.dumps(entry.to_json(), ensure_ascii=False, separators=(",", ":")))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def successor(
+    before: Identity,
+    built: Mapping[str, Entry],
+    kept_cards: set[str],
+    note_types: Mapping[int, NoteTypeMark],
+) -> Identity:
+    """The identity after a build: the notes it made (`built`), the notes of the card files
+    it did not read again (their cards are `kept_cards`), and every other note known before,
+    marked removed."""
+    notes = dict(built)
+    for guid, entry in before.notes.items():
+        if guid in notes or not entry.card:  # (no card: read from an old deck, never made)
+            continue
+        if entry.card in kept_cards and not entry.removed:
+            notes[guid] = entry
+        else:
+            notes[guid] = entry if entry.removed else replace(entry, removed=True)
+    types = {**before.note_types, **note_types}
+    return Identity(notes, dict(sorted(types.items())))
+
+
+def entries_of(snapshot: Snapshot) -> dict[str, Entry]:
+    """The notes of a deck just made, as the identity file keeps them."""
+    cards: dict[str, list[tuple[int, int]]] = {}
+    for (guid, ordinal), card_id in snapshot.cards.items():
+        cards.setdefault(guid, []).append((ordinal, card_id))
+    entries = {}
+    for guid, row in snapshot.notes.items():
+        card, origin, *sub = snapshot.keys[guid]
+        entries[guid] = Entry(
+            guid=guid,
+            card=card,
+            sub=tuple(sub),
+            origin=origin,
+            nid=row.id,
+            mod=row.mod,
+            note_type=row.note_type_id,
+            content=row.content,
+            deck=snapshot.note_decks[guid],
+            cards=tuple(sorted(cards.get(guid, ()))),
+            slots=snapshot.slots.get(guid),
+        )
+    return entries
+
+
+def of_decks(notes: Mapping[str, Any], cards: Mapping[tuple[str, int], int],
+             decks: Mapping[str, str], slots: Mapping[str, Slots],
+             note_types: Mapping[int, NoteTypeMark]) -> Identity:
+    """What decks built before the identity file existed say of their notes (an upgrade):
+    everything but which card made each note, which a build that reads them learns."""
+    by_note: dict[str, list[tuple[int, int]]] = {}
+    for (guid, ordinal), card_id in cards.items():
+        by_note.setdefault(guid, []).append((ordinal, card_id))
+    entries = {
+        guid: Entry(guid, "", (), "", row.id, row.mod, row.note_type_id, row.content,
+                    decks.get(guid, ""), tuple(sorted(by_note.get(guid, ()))), slots.get(guid))
+        for guid, row in notes.items()
+    }  # fmt: skip
+    return Identity(entries, dict(note_types))
