@@ -141,11 +141,12 @@ class Identity:
         return (e for e in self.notes.values() if not e.removed)
 
     def origin(self, card_id: str, was: Iterable[str]) -> str:
-        """The id a card's guids are made from: what its own notes were made from; else,
-        for a renamed card, what the notes of the id it replaces were made from; else the
-        first id it names in `was` (no identity file: a renamed card's first id), or its own."""
+        """The id a card's guids are made from: for a renamed card, what the notes of an id
+        it replaces were made from (they win over notes made under its new id before `was:`
+        was added); else what its own notes were made from; else the first id it names in
+        `was` (no identity file: a renamed card's first id), or its own."""
         was = tuple(was)
-        for name in (card_id, *was):
+        for name in (*was, card_id):
             if name in self._origins:
                 return self._origins[name]
         return was[0] if was else card_id

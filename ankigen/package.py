@@ -196,18 +196,29 @@ def _model(note_type: NoteType) -> genanki.Model:
     return genanki.Model(
         model_id=note_type.id,
         name=note_type.name,
-        fields=[{"name": name} for name in note_type.fields],
+        fields=[
+            {"name": name, "id": part_id(note_type, "field", name)} for name in note_type.fields
+        ],
         templates=[
             {
                 "name": t.name,
                 "qfmt": _AS_WRITTEN.format(t.front),
                 "afmt": _AS_WRITTEN.format(t.back),
+                "id": part_id(note_type, "template", t.name),
             }
             for t in note_type.templates
         ],
         css=note_type.css,
         model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
     )
+
+
+def part_id(note_type: NoteType, part: str, name: str) -> int:
+    """A field's or template's id, for life: made from the note type's id and its name (both
+    never change). Anki (2.1.67 on) matches fields and templates by id when it merges two
+    note types on import; without ids it falls back to names."""
+    digest = hashlib.sha256(f"{note_type.id}/{part}/{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1  # Anki's ids are signed 64-bit
 
 
 def _stable_json(note_type_json: dict[str, Any]) -> dict[str, Any]:
