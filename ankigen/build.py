@@ -614,16 +614,23 @@ def build(
         return result
     try:
         output.prepare(out_dir)
-        if result.findings:  # kept until the report is printed: see changes.py
-            output.write_atomically(out_dir / changes.PENDING_NAME, result.findings.to_json())
-        for deck in result.decks:
-            if deck.file is None:  # current: not made again
-                continue
-            data = deck.read()
-            if not output.same_bytes(deck.path, data):
-                output.write_atomically(deck.path, data)
-                deck.written = True
-        output.write_atomically(out_dir / stamps.STAMP_NAME, stamps.serialize(result.stamp))
+        with output.Writes(out_dir) as writes:
+            # The report first: kept until it is printed (see changes.py), it is in place
+            # before any deck is, and the record of the build comes last.
+            if result.findings:
+                writes.add(out_dir / changes.PENDING_NAME, result.findings.to_json())
+            changed = []
+            for deck in result.decks:
+                if deck.file is None:  # current: not made again
+                    continue
+                data = deck.read()
+                if not output.same_bytes(deck.path, data):
+                    writes.add(deck.path, data)
+                    changed.append(deck)
+            writes.add(out_dir / stamps.STAMP_NAME, stamps.serialize(result.stamp))
+            writes.commit()
+        for deck in changed:
+            deck.written = True
     finally:
         result.close()
     return result

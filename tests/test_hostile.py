@@ -24,10 +24,6 @@ posix_only = pytest.mark.skipif(
 )
 
 
-def _decks(project: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in (project / "decks").iterdir()}
-
-
 @pytest.fixture
 def unreadable(monkeypatch: pytest.MonkeyPatch):
     """Make files named `locked*` fail to open, as chmod 000 would for a normal user.
@@ -212,19 +208,69 @@ def test_a_damaged_deck_is_reported_and_replaced(sample: Path) -> None:
 
 
 @posix_only
-def test_a_symlinked_deck_stays_a_link_and_its_target_is_replaced(sample: Path) -> None:
-    elsewhere = sample / "synced"
-    elsewhere.mkdir()
-    (elsewhere / "sample.apkg").write_bytes(b"an old deck")
-    (sample / "decks").mkdir()
-    (sample / "decks" / "sample.apkg").symlink_to(elsewhere / "sample.apkg")
+def test_a_deck_linked_inside_the_output_folder_stays_a_link(sample: Path) -> None:
+    assert run("build")[0] == 0
+    archive = sample / "decks" / "archive"
+    archive.mkdir()
+    old = (sample / "decks" / "sample.apkg").rename(archive / "sample.apkg").read_bytes()
+    (sample / "decks" / "sample.apkg").symlink_to(Path("archive") / "sample.apkg")
+    _remove_a_card(sample)
 
-    code, _, err = run("build")
+    code, out, err = run("build")
 
-    assert code == 0
+    assert (code, err) == (0, "")
+    assert "decks/sample.apkg: " in out and "(written;" in out
     assert (sample / "decks" / "sample.apkg").is_symlink()
-    assert (elsewhere / "sample.apkg").read_bytes().startswith(b"PK")
-    assert sorted(p.name for p in elsewhere.iterdir()) == ["sample.apkg"]  # no temp file
+    assert (archive / "sample.apkg").read_bytes() not in (old, b"")
+    assert sorted(p.name for p in archive.iterdir()) == ["sample.apkg"]  # no temp file
+
+
+@posix_only
+def test_a_linked_output_folder_is_written_into(sample: Path) -> None:
+    synced = sample / "synced"
+    synced.mkdir()
+    (sample / "decks").symlink_to(synced)
+    assert run("build")[0] == 0
+    assert (synced / "sample.apkg").read_bytes().startswith(b"PK")
+
+
+@posix_only
+@pytest.mark.parametrize("name", ["sample.apkg", ".ankigen-build.json", ".ankigen-pending.json"])
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_link_out_of_the_output_folder_is_never_written_through(
+    sample: Path, name: str, dangling: bool
+) -> None:
+    # A cloned repository may hold `decks/a.apkg -> ../victim.txt`.
+    assert run("build")[0] == 0
+    _remove_a_card(sample)  # so that there is a report to keep, and a deck to write
+    victim = sample / "victim.txt"
+    if not dangling:
+        victim.write_text("the user's own file")
+    link = sample / "decks" / name
+    link.unlink(missing_ok=True)
+    link.symlink_to(Path("..") / "victim.txt")
+    before = _decks(sample)
+
+    code, out, err = run("build")
+
+    assert (code, out) == (1, "")
+    assert err == (
+        f"decks/{name}: is a symbolic link to {victim}, outside the output folder decks; "
+        "ankigen never writes through it: remove the link\n"
+    )
+    assert _decks(sample) == before
+    if dangling:
+        assert not victim.exists()
+    else:
+        assert victim.read_text() == "the user's own file"
+
+
+def _remove_a_card(sample: Path) -> None:
+    path = sample / "cards" / "sample.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = text.index("\n  - ")
+    second = text.index("\n  - ", first + 1)
+    path.write_text(text[:first] + text[second:], encoding="utf-8")
 
 
 def test_temp_files_are_removed_only_when_an_hour_old(sample: Path) -> None:
@@ -345,8 +391,12 @@ def _built_then_edited(sample: Path) -> dict[str, bytes]:
     return _decks(sample)
 
 
-def _decks(project: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((project / "decks").iterdir())}
+def _decks(project: Path) -> dict[str, bytes | str]:
+    """What `decks/` holds: each file's bytes, each link's target (read, not followed)."""
+    return {
+        p.name: str(p.readlink()) if p.is_symlink() else p.read_bytes()
+        for p in sorted((project / "decks").iterdir())
+    }
 
 
 def test_a_build_with_no_usable_temp_folder(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -530,3 +580,34 @@ def test_check_and_list_report_a_control_character(project: Path, command: str) 
         "cards/net.yaml:1:6: character U+001B (control character ESC) is not allowed "
         "in a card file; remove it\n"
     )
+
+
+def test_a_build_that_fails_at_its_second_deck_replaces_none(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    cards = project / "cards"
+    for name in ("a", "b"):
+        (cards / f"{name}.yaml").write_text(
+            f'id: {name}\ntitle: {name}\ndeck: "Test::{name}"\ncards:\n'
+            f"  - {{id: {name}1, kind: term, term: t, meaning: m}}\n",
+            encoding="utf-8",
+        )
+    assert run("build")[0] == 0
+    for name in ("a", "b"):
+        path = cards / f"{name}.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("m}", "m2}"), encoding="utf-8")
+    before = _decks(project)
+    kept = []
+
+    def full_at_the_second(fd: int) -> None:  # the second file's bytes do not fit
+        kept.append(fd)
+        if len(kept) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_at_the_second)
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    assert err == f"{Path('decks') / 'b.apkg'}: cannot write: {os.strerror(errno.ENOSPC)}\n"
+    assert _decks(project) == before  # a.apkg too, and no temp file
