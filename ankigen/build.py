@@ -27,9 +27,11 @@ from ankigen import stamp as stamps
 from ankigen.cards import Card, DeckHeader, Section
 from ankigen.changes import Findings
 from ankigen.errors import AnkigenError, Loc, Problem, Problems, UsageError
+from ankigen.files import MAX_DECK_BYTES, read_regular
 from ankigen.kinds import generate
 from ankigen.lint import lint
 from ankigen.load import load_file
+from ankigen.notes import MAX_EPOCH
 from ankigen.package import IdAllocator, Memory, Snapshot, build_package, read_package
 from ankigen.validate import COMBINED, Validator
 
@@ -79,6 +81,9 @@ class Result:
     scratch: tempfile.TemporaryDirectory[str] | None = None
     # What the learner must do in Anki after importing (changes.py).
     findings: Findings = field(default_factory=Findings)
+    # Said on stderr, but no reason for --check to fail: why the last build's record was
+    # not used (stamp.read).
+    remarks: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         """The new decks are written (or not needed): their scratch copies go."""
@@ -146,8 +151,6 @@ def stop_if_wrong(problems: Problems, warnings: Collection[Problem], strict: boo
     raise AnkigenError("\n".join(text for _, text in sorted(lines)))
 
 
-MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
-
 
 def clock() -> int:
     """The build's time in seconds: SOURCE_DATE_EPOCH when set (reproducible builds)."""
@@ -178,10 +181,13 @@ def _read_previous(
         for path in sorted(out_dir.glob("*.apkg")):
             if path in skip:
                 continue
-            try:
-                snapshot = read_package(path.read_bytes())
+            try:  # a FIFO or a link to /dev/zero named *.apkg would be read forever
+                snapshot = read_package(read_regular(path, MAX_DECK_BYTES))
             except (OSError, ValueError) as e:
-                notices.append(f"{path}: cannot read the previous build ({e}); it will be replaced")
+                why = e.strerror if isinstance(e, OSError) else e
+                notices.append(
+                    f"{path}: cannot read the previous build ({why}); it will be replaced"
+                )
                 continue
             yield path, snapshot
 
@@ -204,7 +210,8 @@ def plan(
     # Before reading: a file changed meanwhile is seen by the next build.
     inputs = stamps.inputs(cards_dir, files)
     keys = {file: file.relative_to(cards_dir).as_posix() for file in files}
-    last = stamps.read(out_dir) if use_stamp else None
+    remarks: list[str] = []  # why the last build's record is not used, if it is not
+    last = stamps.read(out_dir, remarks) if use_stamp else None
     current = _current(last, inputs, keys, out_dir, combined)
     if last is not None and len(current) == len(files) == len(last.sections):
         return _unchanged(last, files, keys, out_dir, strict)
@@ -214,10 +221,12 @@ def plan(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build(files, keys, inputs, current, last, out_dir, strict, combined, progress)
+        result = _build(files, keys, inputs, current, last, out_dir, strict, combined, progress)
     finally:
         if collecting:
             gc.enable()
+    result.remarks = remarks
+    return result
 
 
 def _current(

@@ -21,6 +21,7 @@ from typing import Any
 
 from ankigen.cards import Card
 from ankigen.errors import Problems
+from ankigen.files import MAX_RECORD_BYTES, read_regular
 from ankigen.kinds import KINDS
 from ankigen.notes import note_guid
 from ankigen.package import Memory, Snapshot
@@ -70,7 +71,8 @@ class Findings:
     @staticmethod
     def read(out_dir: Path) -> Findings:
         try:
-            value = json.loads((out_dir / PENDING_NAME).read_bytes())
+            # The user's file: a FIFO, a link to /dev/zero or deep JSON is no report.
+            value = json.loads(read_regular(out_dir / PENDING_NAME, MAX_RECORD_BYTES))
             return Findings(
                 removed={g: (int(n), str(d)) for g, (n, d) in value["removed"].items()},
                 emptied={
@@ -79,7 +81,7 @@ class Findings:
                 moved={g: (int(n), str(a), str(b)) for g, (n, a, b) in value["moved"].items()},
                 retyped={g: (int(n), int(a), int(b)) for g, (n, a, b) in value["retyped"].items()},
             )
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return Findings()
 
 

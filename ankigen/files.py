@@ -12,6 +12,11 @@ import os
 import stat
 from pathlib import Path
 
+# The build's record and its pending report (37 MB at 100k cards and as many warnings).
+MAX_RECORD_BYTES = 256 * 1024 * 1024
+# A deck read back whole (100k cards of text made 20-30 MB).
+MAX_DECK_BYTES = 1024 * 1024 * 1024
+
 
 class NotReadable(OSError):
     """Not a regular file, or larger than the reader's limit: `strerror` says which."""

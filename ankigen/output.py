@@ -57,10 +57,6 @@ def remove_abandoned_temp_files(out_dir: Path) -> None:
             pass
 
 
-# The largest deck a build reads back whole (100k cards of text made 20-30 MB).
-MAX_DECK_BYTES = 1024 * 1024 * 1024
-
-
 def same_bytes(path: Path, data: bytes) -> bool:
     try:
         return path.stat().st_size == len(data) and read_regular(path, len(data)) == data

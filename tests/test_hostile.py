@@ -298,42 +298,87 @@ def test_temp_files_are_removed_only_when_an_hour_old(sample: Path) -> None:
     assert names["unrelated"] in left
 
 
+_NOT_USED = "; not used: every card file is read again\n"
+
+
 @pytest.mark.parametrize(
-    "stamp",
+    ("stamp", "why"),
     [
-        '{"engine": 1, "combined": false, "inputs": {}, "decks": {}}',
-        '{"engine": "x", "combined": "no", "inputs": {}, "decks": {}}',
-        '{"engine": "x", "combined": false, "inputs": [], "decks": {}}',
-        '{"engine": "x", "combined": false, "inputs": {}, "decks": {"a.apkg": 3}}',
-        '{"engine": "x", "combined": false, "inputs": {}, "decks": {"a.apkg": {"sha256": "x"}}}',
-        '{"engine": "x", "combined": false, "inputs": {}, "decks": {}, "warnings": [1]}',
-        "[]",
+        ('{"engine": 1, "combined": false, "inputs": {}, "decks": {}}', "'engine' or"),
+        ('{"engine": "x", "combined": "no", "inputs": {}, "decks": {}}', "'engine' or"),
+        ('{"engine": "x", "combined": false, "inputs": [], "decks": {}}', "'inputs' is not"),
+        (
+            '{"engine": "x", "combined": false, "inputs": {}, "decks": {"a.apkg": 3}}',
+            "deck 'a.apkg' is not a deck file's record",
+        ),
+        (
+            '{"engine": "x", "combined": false, "inputs": {}, '
+            '"decks": {"a.apkg": {"sha256": "x"}}}',
+            "deck 'a.apkg': 'sha256' is not a digest",
+        ),
+        (
+            '{"engine": "x", "combined": false, "inputs": {}, "decks": {}, "warnings": [1]}',
+            "not a record of this ankigen",
+        ),
+        ("[]", "not a JSON object"),
+        ("{", "not JSON"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
 )
-def test_a_stamp_with_wrong_types_is_no_stamp(sample: Path, stamp: str) -> None:
+def test_a_stamp_with_wrong_types_is_no_stamp(sample: Path, stamp: str, why: str) -> None:
     (sample / "decks").mkdir()
     (sample / "decks" / ".ankigen-build.json").write_text(stamp)
     assert stamps.read(sample / "decks") is None
     code, out, err = run("build")
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert err.startswith(f"decks/.ankigen-build.json: {why}") and err.endswith(_NOT_USED)
+    assert err.count("\n") == 1
     assert "(written;" in out
 
 
+_DECK = "decks/.ankigen-build.json: deck 'sample.apkg': "
+_SECTION = "decks/.ankigen-build.json: section 'sample.yaml': "
+_YEAR_10000 = 253402300800 * 1000
+
+
+def _in_section(**values: object):  # type: ignore[no-untyped-def]
+    return lambda s: s["sections"]["sample.yaml"].update(values)
+
+
+def _in_deck(**values: object):  # type: ignore[no-untyped-def]
+    return lambda s: s["decks"]["sample.apkg"].update(values)
+
+
 @pytest.mark.parametrize(
-    "damage",
+    ("damage", "why"),
     [
-        lambda s: s["sections"]["sample.yaml"].update(card_ids="x 1"),
-        lambda s: s["sections"]["sample.yaml"].update(card_ids=[["x", 1, 1]]),
-        lambda s: s["sections"]["sample.yaml"].pop("deck"),
-        lambda s: s["sections"]["sample.yaml"].update(id_loc=[1]),
-        lambda s: s["sections"]["sample.yaml"].update(warnings=[["", 1, 1]]),
-        lambda s: s["decks"]["sample.apkg"].pop("max_id"),
-        lambda s: s["decks"]["sample.apkg"].update(note_types={"1": "x"}),
-        lambda s: s.update(note_types={}),  # a deck's note type not described
-        lambda s: s.update(format=1),
+        (_in_section(card_ids="x 1"), _SECTION + "'card_ids' is not"),
+        (_in_section(card_ids=[["x", 1, 1]]), _SECTION + "'card_ids'"),
+        (lambda s: s["sections"]["sample.yaml"].pop("deck"), _SECTION + "'deck', 'id' or"),
+        (_in_section(id_loc=[1]), _SECTION + "'id_loc' is not a line"),
+        (_in_section(id_loc=[-3, 1]), _SECTION + "'id_loc' is out of range (-3)"),
+        (_in_section(warnings=[["", 1, 1]]), _SECTION + "'warnings'"),
+        (_in_section(deck="../../x.apkg"), _SECTION + "'deck' is not a deck file's name"),
+        (lambda s: s["decks"]["sample.apkg"].pop("max_id"), _DECK + "'max_id' is not a whole"),
+        (_in_deck(max_id=2**63 - 2), _DECK + f"'max_id' is out of range ({2**63 - 2})"),
+        (_in_deck(max_id=_YEAR_10000), _DECK + f"'max_id' is out of range ({_YEAR_10000})"),
+        (_in_deck(notes=-5), _DECK + "'notes' is out of range (-5)"),
+        (_in_deck(cards=True), _DECK + "'cards' is not a whole number"),
+        (_in_deck(note_types={"1": "x"}), _DECK + "note type 1's 'mod' is not a whole"),
+        (_in_deck(note_types={"1": -1}), _DECK + "note type 1's 'mod' is out of range"),
+        (_in_deck(note_types={"x": 1}), _DECK + "note type id 'x' is not"),
+        (
+            lambda s: s["decks"].update({"../victim.apkg": s["decks"]["sample.apkg"]}),
+            "decks/.ankigen-build.json: deck '../victim.apkg' is not a deck file's record",
+        ),
+        (lambda s: s.update(note_types={"x": {}}), "decks/.ankigen-build.json: 'note_types'"),
+        (lambda s: s.update(note_types={}), ""),  # a deck's note type not described
+        (lambda s: s.update(format=1), ""),  # an older ankigen's: read again, silently
     ],
 )
-def test_a_damaged_section_record_means_reading_everything_again(sample: Path, damage) -> None:
+def test_a_damaged_section_record_means_reading_everything_again(
+    sample: Path, damage, why: str
+) -> None:
     assert run("build")[0] == 0
     path = sample / "decks" / ".ankigen-build.json"
     stamp = json.loads(path.read_text())
@@ -345,7 +390,12 @@ def test_a_damaged_section_record_means_reading_everything_again(sample: Path, d
         encoding="utf-8",
     )
     code, out, err = run("build")
-    assert (code, err) == (0, "")
+    assert code == 0
+    if why == "":
+        assert err == ""
+    else:
+        assert err.count("\n") == 1 and err.endswith(_NOT_USED)
+        assert err.startswith(why), err
     assert "decks/sample.apkg" in out and "decks/more.apkg: 1 note, 1 card (written;" in out
     assert stamps.read(sample / "decks") is not None
 
@@ -495,10 +545,16 @@ def test_a_note_with_a_field_separator_is_a_bug_caught_before_writing() -> None:
     )
 
 
-def _ankigen(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[bytes]:
+def _ankigen(
+    *args: str, cwd: Path, timeout: float | None = None, **env: str
+) -> subprocess.CompletedProcess[bytes]:
     environment = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", **env}
     return subprocess.run(
-        [sys.executable, "-m", "ankigen", *args], cwd=cwd, env=environment, capture_output=True
+        [sys.executable, "-m", "ankigen", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        timeout=timeout,
     )
 
 
@@ -611,3 +667,42 @@ def test_a_build_that_fails_at_its_second_deck_replaces_none(
     assert (code, out) == (1, "")
     assert err == f"{Path('decks') / 'b.apkg'}: cannot write: {os.strerror(errno.ENOSPC)}\n"
     assert _decks(project) == before  # a.apkg too, and no temp file
+
+
+@posix_only
+@pytest.mark.parametrize("check", [False, True])
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+@pytest.mark.parametrize("name", [".ankigen-build.json", ".ankigen-pending.json", "sample.apkg"])
+def test_a_fifo_or_an_endless_file_in_decks_is_never_read(
+    sample: Path, name: str, kind: str, check: bool
+) -> None:
+    # In a subprocess with a time limit: a read that waits (a FIFO) or never ends
+    # (/dev/zero) is a failure here, not a test run that hangs.
+    assert _ankigen("build", cwd=sample).returncode == 0
+    path = sample / "decks" / name
+    path.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    done = _ankigen("build", *(["--check"] if check else []), cwd=sample, timeout=60)
+    err = done.stderr.decode()
+    why = "not a regular file"
+    if name == ".ankigen-pending.json":  # no report to repeat: a build reads everything
+        assert (done.returncode, err) == (0, "")
+    elif kind == "dev-zero" and not check:  # read as nothing, and never written through
+        assert (done.returncode, done.stdout) == (1, b"")
+        assert err == (
+            f"decks/{name}: is a symbolic link to /dev/zero, outside the output folder decks; "
+            "ankigen never writes through it: remove the link\n"
+        )
+    elif name == ".ankigen-build.json":
+        assert err == f"decks/{name}: {why}; not used: every card file is read again\n"
+        assert done.returncode == 0
+    else:
+        notice = f"decks/sample.apkg: cannot read the previous build ({why}); it will be replaced"
+        assert done.returncode == (1 if check else 0)
+        assert notice in done.stdout.decode() + err
+    if not check and done.returncode == 0:
+        assert stamps.read(sample / "decks") is not None
+        assert path.is_file() and not path.is_symlink() or name == ".ankigen-pending.json"
