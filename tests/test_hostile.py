@@ -706,3 +706,72 @@ def test_a_fifo_or_an_endless_file_in_decks_is_never_read(
     if not check and done.returncode == 0:
         assert stamps.read(sample / "decks") is not None
         assert path.is_file() and not path.is_symlink() or name == ".ankigen-pending.json"
+
+
+def _entry_point() -> str:
+    """The `ankigen` command as pyproject.toml installs it: `module:function`."""
+    import tomllib
+
+    with (REPO / "pyproject.toml").open("rb") as f:
+        return str(tomllib.load(f)["project"]["scripts"]["ankigen"])
+
+
+# Runs the installed command's entry point, with a hook that sends this process a signal
+# at a given moment: the signal comes from outside the code under test, as a user's would.
+SIGNALLED = r"""
+import importlib, os, signal, sys
+entry, when, signame = sys.argv[1:4]
+signum = getattr(signal, signame)
+if when == "importing typer":  # the first tenth of a second: the command line loading
+
+    class Finder:
+        def find_spec(self, name, path=None, target=None):
+            if name == "typer":
+                os.kill(os.getpid(), signum)
+            return None
+
+    sys.meta_path.insert(0, Finder())
+else:  # mid-build: once the first deck is made, and waits in a temporary folder
+    import ankigen.output
+
+    made = ankigen.output.scratch_folder
+
+    def scratch_folder(what):
+        folder = made(what)
+        if what == "the decks being built":
+            os.kill(os.getpid(), signum)
+        return folder
+
+    ankigen.output.scratch_folder = scratch_folder
+module, function = entry.split(":")
+sys.argv = ["ankigen", "build"]
+getattr(importlib.import_module(module), function)()
+"""
+
+
+@pytest.mark.parametrize(
+    ("when", "signame", "code", "message"),
+    [
+        ("importing typer", "SIGINT", 130, ""),
+        ("mid-build", "SIGINT", 130, ""),
+        pytest.param("importing typer", "SIGTERM", 143, "stopped by SIGTERM\n", marks=posix_only),
+        pytest.param("mid-build", "SIGTERM", 143, "stopped by SIGTERM\n", marks=posix_only),
+    ],
+)
+def test_a_stopped_build_ends_cleanly_and_leaves_nothing(
+    sample: Path, tmp_path: Path, when: str, signame: str, code: int, message: str
+) -> None:
+    assert run("build")[0] == 0
+    before = _built_then_edited(sample)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNALLED, _entry_point(), when, signame],
+        cwd=sample,
+        env={**os.environ, "TMPDIR": str(scratch), "SOURCE_DATE_EPOCH": "1700000100"},
+        capture_output=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr.decode()) == (code, message)
+    assert list(scratch.iterdir()) == []  # README: the ankigen-* folders always go
+    assert _decks(sample) == before
