@@ -23,10 +23,12 @@ from ankigen.schema import (
     Image,
     Images,
     MappingCheck,
+    SectionId,
     Slug,
     Tags,
     Text,
     describe,
+    file_name_problem,
     mapping_schema,
     unknown_key_message,
 )
@@ -115,7 +117,7 @@ class CardList(Field):
 
 
 SECTION_FIELDS: dict[str, Field] = {
-    "id": Slug(),
+    "id": SectionId(),
     "title": Text(),
     # Shown under the title on the deck's overview screen in Anki.
     "description": Text(required=False),
@@ -179,6 +181,9 @@ class Validator:
     def check(self, display: str, data: Any) -> tuple[Section | None, bool]:
         """The section with the cards that passed, and whether all of the file did (only
         then is it built; the cards that passed are still linted)."""
+        name = Path(display).name
+        if problem := file_name_problem(name):  # a clone on Windows could not hold the file
+            self.problems.add(Loc(display, 1, 1), f"file name {name!r} {problem}; rename it")
         header, section, whole = _section(display, data, self.problems, self.card_ids, self.images)
         if header is not None:
             # Even when a card is wrong: every problem is reported in one run.

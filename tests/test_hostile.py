@@ -775,3 +775,26 @@ def test_a_stopped_build_ends_cleanly_and_leaves_nothing(
     assert (done.returncode, done.stderr.decode()) == (code, message)
     assert list(scratch.iterdir()) == []  # README: the ankigen-* folders always go
     assert _decks(sample) == before
+
+
+@posix_only  # Windows itself cannot hold these names
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("con.yaml", "is a name Windows keeps for a device (CON): no file there can have it"),
+        ("Com1.yml", "is a name Windows keeps for a device (COM1): no file there can have it"),
+        ("net:2.yaml", "holds ':', which Windows does not allow in a file name"),
+        (
+            "net\u202elmay.yaml",
+            "holds U+202E (RIGHT-TO-LEFT OVERRIDE), an invisible formatting character",
+        ),
+    ],
+)
+def test_a_card_file_name_a_clone_on_windows_cannot_hold_is_refused(
+    project: Path, name: str, why: str
+) -> None:
+    shutil.copy(FIXTURES / "sample.yaml", project / "cards" / name)
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    assert err == f"cards/{name}:1:1: file name {name!r} {why}; rename it\n"
+    assert not (project / "decks").exists()
