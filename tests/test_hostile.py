@@ -798,3 +798,17 @@ def test_a_card_file_name_a_clone_on_windows_cannot_hold_is_refused(
     assert (code, out) == (1, "")
     assert err == f"cards/{name}:1:1: file name {name!r} {why}; rename it\n"
     assert not (project / "decks").exists()
+
+
+def test_preview_when_anki_has_no_temporary_folder(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python falls back to /tmp when TMPDIR is missing; Anki's backend does not.
+    missing = sample / "no-such-folder"
+    monkeypatch.setenv("TMPDIR", str(missing))
+    code, out, err = run("preview")
+    assert (code, out) == (1, "")
+    anki_says = f"Failed to create file in '{missing}'"
+    assert err.startswith(f"Anki cannot write its temporary files: {anki_says}")
+    assert err.endswith("; set TMPDIR to a folder you can write to\n")
+    assert not (sample / "preview.html").exists()
