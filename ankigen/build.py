@@ -497,6 +497,10 @@ def _build(
         stop_if_wrong(problems, warnings, strict)
         if combined:
             path = out_dir / f"{COMBINED}.apkg"
+            # In the order of their decks, not of their files: a renamed card file changes
+            # nothing Anki imports, so it must not change the deck's bytes (or --check,
+            # which compares imports, and a build, which compares bytes, would disagree).
+            waiting.sort(key=lambda s: s.deck)
             packed = make([(s.deck_header(), list(s.cards)) for s in waiting], memory, now, ids)
             decks.append(keep(path, *packed))
 

@@ -125,6 +125,8 @@ class Snapshot:
             sorted(self.cards),
             self.media,
             self.positions,
+            # A note's deck: where a learner's first import puts its cards.
+            sorted(self.note_decks.items()),
         )
 
 

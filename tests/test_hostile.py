@@ -812,3 +812,74 @@ def test_preview_when_anki_has_no_temporary_folder(
     assert err.startswith(f"Anki cannot write its temporary files: {anki_says}")
     assert err.endswith("; set TMPDIR to a folder you can write to\n")
     assert not (sample / "preview.html").exists()
+
+
+@pytest.mark.parametrize(("seed", "combined"), [(1, False), (2, False), (3, True)])
+def test_check_and_build_agree_after_any_reordering(
+    project: Path, seed: int, combined: bool
+) -> None:
+    """`build --check` compares decks as Anki imports them, a build writes a deck whose bytes
+    change: after shuffling a section's cards (every kind, so note types change places
+    too) the two must say the same."""
+    import random
+
+    import yaml
+
+    data = yaml.safe_load((FIXTURES / "sample.yaml").read_text(encoding="utf-8"))
+    path = project / "cards" / "sample.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    mode = ["--combined"] if combined else []
+    assert run("build", *mode)[0] == 0
+    random.Random(seed).shuffle(data["cards"])
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    code, out, _ = run("build", "--check", *mode)
+    written = "(written;" in run("build", *mode)[1]
+    assert (code == 1, written) == (True, True), out
+    assert run("build", "--check", *mode)[0] == 0
+
+
+def test_renaming_a_card_file_changes_no_combined_deck(project: Path) -> None:
+    # The sections' order in --combined came from their files' names, which Anki never
+    # sees: --check said "up to date" and a build rewrote the deck.
+    cards = project / "cards"
+    for name, deck in (("a", "T::B"), ("b", "T::A")):
+        (cards / f"{name}.yaml").write_text(
+            f'id: {name}\ntitle: {name}\ndeck: "{deck}"\ncards:\n'
+            f"  - {{id: {name}1, kind: term, term: t{name}, meaning: m{name}}}\n",
+            encoding="utf-8",
+        )
+    assert run("build", "--combined")[0] == 0
+    before = _decks(project)
+    (cards / "a.yaml").rename(cards / "c.yaml")
+
+    code, out, _ = run("build", "--combined", "--check")
+    assert (code, out) == (0, "1 deck up to date\n")
+    code, out, _ = run("build", "--combined")
+    assert (code, "(unchanged;" in out) == (0, True)
+    assert {k: v for k, v in _decks(project).items() if k.endswith(".apkg")} == {
+        k: v for k, v in before.items() if k.endswith(".apkg")
+    }
+
+
+def test_a_card_moved_between_sections_of_a_combined_deck_is_stale(project: Path) -> None:
+    # Its place in its new deck is the one it had in the old: only its deck changed, and a
+    # learner importing the deck for the first time gets it where the deck file says.
+    cards = project / "cards"
+    head = 'title: {0}\ndeck: "T::{0}"\ncards:\n'
+    a1 = "  - {id: a1, kind: term, term: x, meaning: y}\n"
+    a2 = "  - {id: a2, kind: term, term: x2, meaning: y2}\n"
+    b1 = "  - {id: b1, kind: term, term: x3, meaning: y3}\n"
+    (cards / "a.yaml").write_text("id: a\n" + head.format("A") + a1 + a2, encoding="utf-8")
+    (cards / "b.yaml").write_text("id: b\n" + head.format("B") + b1, encoding="utf-8")
+    assert run("build", "--combined")[0] == 0
+    (cards / "a.yaml").write_text("id: a\n" + head.format("A") + a1, encoding="utf-8")
+    (cards / "b.yaml").write_text("id: b\n" + head.format("B") + b1 + a2, encoding="utf-8")
+
+    code, out, _ = run("build", "--combined", "--check")
+    assert (code, out) == (
+        1,
+        "decks/combined.apkg: stale (cards changed since it was built); run 'ankigen build'\n",
+    )
+    assert "(written;" in run("build", "--combined")[1]
+    assert run("build", "--combined", "--check")[0] == 0
