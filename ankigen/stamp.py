@@ -33,7 +33,7 @@ import pygments
 from ankigen import __version__
 from ankigen.files import MAX_DECK_BYTES, MAX_RECORD_BYTES, read_regular
 from ankigen.kinds import KINDS
-from ankigen.notes import MAX_EPOCH
+from ankigen.notes import MAX_EPOCH, MAX_ID
 
 STAMP_NAME = ".ankigen-build.json"
 _CARD_IDS = re.compile(r"(?:\S+ \d+ \d+(?:\n\S+ \d+ \d+)*)?")  # "id line col" a line
@@ -141,9 +141,8 @@ class _Bad(ValueError):
     """What in a record is out of range or of the wrong type."""
 
 
-# The record's numbers as a build may use them: Anki's ids are milliseconds and its dates
-# end with the year 9999; counts and places in a file are never negative.
-MAX_ID = MAX_EPOCH * 1000 + 999
+# The record's numbers as a build may use them (notes.MAX_ID); counts and places in a file
+# are never negative.
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _DECK_FILE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\.apkg")  # a section id's (a slug)
 _TYPE_ID = re.compile(r"[1-9][0-9]{0,17}")  # a note type id: below 2**63

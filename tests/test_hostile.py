@@ -883,3 +883,48 @@ def test_a_card_moved_between_sections_of_a_combined_deck_is_stale(project: Path
     )
     assert "(written;" in run("build", "--combined")[1]
     assert run("build", "--combined", "--check")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("sql", "shown"),
+    [
+        (
+            "UPDATE cards SET nid = 9223372036854775807 WHERE nid = (SELECT MIN(id) FROM notes);"
+            "UPDATE notes SET id = 9223372036854775807 WHERE id = (SELECT MIN(id) FROM notes)",
+            "(9223372036854775807, 1700000000)",
+        ),
+        ("UPDATE notes SET mod = 1956568780800", "1956568780800)"),  # in the year 63,970
+        (
+            "UPDATE cards SET id = 253402300800000 WHERE id = (SELECT MIN(id) FROM cards)",
+            "(253402300800000, 0)",
+        ),
+    ],
+)
+def test_a_previous_deck_with_ids_out_of_range_is_replaced(
+    sample: Path, tmp_path: Path, sql: str, shown: str
+) -> None:
+    import sqlite3
+
+    assert run("build")[0] == 0
+    (sample / "decks" / ".ankigen-build.json").unlink()
+    deck = sample / "decks" / "sample.apkg"
+    with zipfile.ZipFile(deck) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    database = tmp_path / "collection.anki2"
+    database.write_bytes(entries["collection.anki2"])
+    db = sqlite3.connect(database)
+    db.executescript(sql)
+    db.commit()
+    db.close()
+    entries["collection.anki2"] = database.read_bytes()
+    with zipfile.ZipFile(deck, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    with (sample / "cards" / "sample.yaml").open("a", encoding="utf-8") as f:
+        f.write("  - {id: new-card, kind: term, term: t, meaning: m}\n")  # a new id is taken
+
+    code, out, err = run("build")
+    assert code == 0
+    assert err.startswith("decks/sample.apkg: cannot read the previous build (not an ankigen")
+    assert f"an id or a time after the year 9999 (" in err and shown in err
+    assert "(written;" in out
