@@ -264,6 +264,9 @@ class Image(Field):
         path = Text().check(value, loc, key, ctx)
         if path is None:
             return None
+        if char := invisible(path):  # `x\u202egnp.svg` shows as `xsvg.png`
+            ctx.error(loc, key, f"{path!r} holds {char}, {_INVISIBLE}")
+            return None
         assert ctx.card_dir is not None
         # Many cards show the same picture: each is read and checked once per run (a build
         # of 20k cards read 340 files for 6 pictures).

@@ -926,5 +926,5 @@ def test_a_previous_deck_with_ids_out_of_range_is_replaced(
     code, out, err = run("build")
     assert code == 0
     assert err.startswith("decks/sample.apkg: cannot read the previous build (not an ankigen")
-    assert f"an id or a time after the year 9999 (" in err and shown in err
+    assert "an id or a time after the year 9999 (" in err and shown in err
     assert "(written;" in out
