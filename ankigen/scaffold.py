@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ankigen.errors import AnkigenError, UsageError
 from ankigen.kinds import KINDS
-from ankigen.schema import section_id_problem
+from ankigen.names import section_id_problem
 
 SCHEMA_NAME = "card-file.schema.json"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import unicodedata
 from collections import abc
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,67 +16,9 @@ from typing import Any
 from ankigen.errors import Loc, Problems, Where
 from ankigen.load import Mapping, Sequence
 from ankigen.media import IMAGE_TYPES, Media, read_image
+from ankigen.names import INVISIBLE, MAX_SECTION_ID, SLUG_RE, invisible, section_id_problem, seen
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SPACE = re.compile(r"\s")
-
-# A section id names its deck's file (`<id>.apkg`), and `ankigen new` its card file.
-MAX_SECTION_ID = 100
-# Names Windows keeps for devices, with any extension (`con.yaml` too): git cannot check
-# such a file out there. The superscript digits are on Microsoft's list as well.
-_WINDOWS_DEVICE = re.compile(r"(?i)(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?:\..*)?")
-_NOT_ON_WINDOWS = re.compile(r'[<>:"|?*\\]')
-# Letters that show nothing: Unicode's format characters (category Cf: the zero-width
-# space and joiners, the bidi controls such as RIGHT-TO-LEFT OVERRIDE, the byte order mark,
-# the soft hyphen) and the Hangul fillers, blank letters. Two names that differ only by
-# one look the same, and a bidi control shows the rest of a name reversed.
-_BLANK_LETTERS = "\u115f\u1160\u3164\uffa0"
-_INVISIBLE = "an invisible formatting character"
-
-
-def _unseen(char: str) -> bool:
-    return char in _BLANK_LETTERS or unicodedata.category(char) == "Cf"
-
-
-def invisible(text: str) -> str | None:
-    """The first character of `text` that no one can see, named as a message says it."""
-    for char in text:
-        if _unseen(char):
-            return f"U+{ord(char):04X} ({unicodedata.name(char, 'a format character')})"
-    return None
-
-
-def file_name_problem(name: str) -> str | None:
-    """Why a file cannot have this name on every system a learner uses, or None."""
-    if char := invisible(name):
-        return f"holds {char}, {_INVISIBLE}"
-    if _WINDOWS_DEVICE.fullmatch(name):
-        device = name.split(".")[0].upper()
-        return f"is a name Windows keeps for a device ({device}): no file there can have it"
-    if name.endswith((".", " ")):
-        return "ends in a dot or a space, which Windows drops from a file name"
-    if found := _NOT_ON_WINDOWS.search(name):
-        return f"holds '{found[0]}', which Windows does not allow in a file name"
-    return None
-
-
-def section_id_problem(section_id: str) -> str | None:
-    """Why `section_id` cannot be a section's id (the name of its files), or None."""
-    if not SLUG_RE.fullmatch(section_id):
-        if char := invisible(section_id):
-            return f"{section_id!r} is not a valid section id: it holds {char}, {_INVISIBLE}"
-        return (
-            f"{section_id!r} is not a valid section id (use lowercase letters, digits and "
-            "hyphens)"
-        )
-    if len(section_id) > MAX_SECTION_ID:
-        return (
-            f"section id '{section_id[:20]}…' is {len(section_id)} characters long; it names "
-            f"the section's files, and may be at most {MAX_SECTION_ID}"
-        )
-    if problem := file_name_problem(section_id):
-        return f"section id '{section_id}' {problem}; choose another id"
-    return None
 
 # An image file (card folder, path as written) as Image.check found it: a Media or why not.
 Images = dict[tuple[Path, str], Media | str]
@@ -160,7 +101,7 @@ class Slug(Text):
         text = super().check(value, loc, key, ctx)
         if text is not None and not SLUG_RE.fullmatch(text):
             if char := invisible(text):  # the id looks right: say what is in it
-                ctx.error(loc, key, f"{text!r} holds {char}, {_INVISIBLE}")
+                ctx.error(loc, key, f"{text!r} holds {char}, {INVISIBLE}")
                 return None
             ctx.error(
                 loc, key, f"'{text}' is not a valid id (use lowercase letters, digits and hyphens)"
@@ -194,14 +135,14 @@ class DeckName(Text):
         text = super().check(value, loc, key, ctx)
         if text is None:
             return None
-        if any(not _seen(part).strip() for part in text.split("::")):
+        if any(not seen(part).strip() for part in text.split("::")):
             ctx.error(loc, key, f"{text!r} has an empty part between '::' separators")
             return None
         if char := invisible(text):
             ctx.error(
                 loc,
                 key,
-                f"{text!r} holds {char}, {_INVISIBLE}: Anki would show a deck that looks "
+                f"{text!r} holds {char}, {INVISIBLE}: Anki would show a deck that looks "
                 "like another; remove it",
             )
             return None
@@ -216,11 +157,6 @@ class DeckName(Text):
 
 
 _WIDE_SEPARATOR = re.compile("：[:：]|:：")
-
-
-def _seen(text: str) -> str:
-    """`text` without the characters no one can see (see invisible)."""
-    return "".join(c for c in text if not _unseen(c))
 
 
 class Flag(Field):
@@ -265,7 +201,7 @@ class Image(Field):
         if path is None:
             return None
         if char := invisible(path):  # `x\u202egnp.svg` shows as `xsvg.png`
-            ctx.error(loc, key, f"{path!r} holds {char}, {_INVISIBLE}")
+            ctx.error(loc, key, f"{path!r} holds {char}, {INVISIBLE}")
             return None
         assert ctx.card_dir is not None
         # Many cards show the same picture: each is read and checked once per run (a build

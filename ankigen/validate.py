@@ -13,6 +13,7 @@ from ankigen.cards import Card, Section
 from ankigen.errors import Loc, Problems, Where
 from ankigen.kinds import KINDS
 from ankigen.load import BROKEN, Mapping, Sequence
+from ankigen.names import file_name_problem
 from ankigen.rules import RULES
 from ankigen.schema import (
     Choice,
@@ -28,7 +29,6 @@ from ankigen.schema import (
     Tags,
     Text,
     describe,
-    file_name_problem,
     mapping_schema,
     unknown_key_message,
 )
