@@ -932,3 +932,26 @@ def test_a_previous_deck_with_ids_out_of_range_is_replaced(
     assert err.startswith("decks/sample.apkg: cannot read the previous build (not an ankigen")
     assert "an id or a time after the year 9999 (" in err and shown in err
     assert "(written;" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("net.yaml", None),
+        ("日本語.yaml", None),
+        ("net.yaml.", "ends in a dot or a space, which Windows drops from a file name"),
+        ("net.yaml ", "ends in a dot or a space, which Windows drops from a file name"),
+        ("LPT¹.yaml", "is a name Windows keeps for a device (LPT¹): no file there can have it"),
+        ("console.yaml", None),  # only the whole name before the first dot is a device's
+        ("a?.yaml", "holds '?', which Windows does not allow in a file name"),
+        (
+            "a\u2066b.yaml",
+            "holds U+2066 (LEFT-TO-RIGHT ISOLATE), an invisible formatting character",
+        ),
+        ("a\u3164.yaml", "holds U+3164 (HANGUL FILLER), an invisible formatting character"),
+    ],
+)
+def test_file_names_every_system_can_hold(name: str, why: str | None) -> None:
+    from ankigen.names import file_name_problem
+
+    assert file_name_problem(name) == why
