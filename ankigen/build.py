@@ -31,9 +31,11 @@ from ankigen import stamp as stamps
 from ankigen.cards import Card, DeckHeader, Section
 from ankigen.changes import Findings
 from ankigen.errors import AnkigenError, Problem, Problems, UsageError
+from ankigen.files import MAX_DECK_BYTES, read_regular
 from ankigen.kinds import generate
 from ankigen.lint import lint
 from ankigen.load import load_file
+from ankigen.notes import MAX_EPOCH
 from ankigen.package import (
     IdAllocator,
     Memory,
@@ -91,6 +93,9 @@ class Result:
     findings: Findings = field(default_factory=Findings)
     # The identity file a build writes (identity.py), if it is not the one on disk.
     identity: tuple[Path, str] | None = None
+    # Said on stderr, but no reason for --check to fail: why the last build's record was
+    # not used (stamp.read).
+    remarks: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         """The new decks are written (or not needed): their scratch copies go."""
@@ -159,8 +164,6 @@ def stop_if_wrong(problems: Problems, warnings: Collection[Problem], strict: boo
     raise AnkigenError("\n".join(text for _, text in sorted(lines)))
 
 
-MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
-
 
 def clock() -> int:
     """The build's time in seconds: SOURCE_DATE_EPOCH when set (reproducible builds)."""
@@ -191,10 +194,13 @@ def _read_previous(
         for path in sorted(out_dir.glob("*.apkg")):
             if path in skip:
                 continue
-            try:
-                snapshot = read_package(path.read_bytes())
+            try:  # a FIFO or a link to /dev/zero named *.apkg would be read forever
+                snapshot = read_package(read_regular(path, MAX_DECK_BYTES))
             except (OSError, ValueError) as e:
-                notices.append(f"{path}: cannot read the previous build ({e}); it will be replaced")
+                why = e.strerror if isinstance(e, OSError) else e
+                notices.append(
+                    f"{path}: cannot read the previous build ({why}); it will be replaced"
+                )
                 continue
             yield path, snapshot
 
@@ -223,11 +229,14 @@ def plan(cards_dir: Path, out_dir: Path, options: Options = Options()) -> Result
     # Before reading: a file changed meanwhile is seen by the next build.
     inputs = stamps.inputs(cards_dir, files)
     keys = {file: file.relative_to(cards_dir).as_posix() for file in files}
-    last = stamps.read(out_dir) if options.use_stamp else None
+    remarks: list[str] = []  # why the last build's record is not used, if it is not
+    last = stamps.read(out_dir, remarks) if options.use_stamp else None
     current = stamps.current(last, inputs, keys, out_dir, options.combined)
     if last is not None and len(current) == len(files) == len(last.sections):
         return _unchanged(last, files, keys, out_dir, options.strict)
-    return _Build(cards_dir, out_dir, options, inputs, keys, last, current).run(files)
+    result = _Build(cards_dir, out_dir, options, inputs, keys, last, current).run(files)
+    result.remarks = remarks
+    return result
 
 
 def _unchanged(
@@ -331,6 +340,10 @@ class _Build:
             self.validator.check_renames()
             stop_if_wrong(self.problems, self.warnings, self.options.strict)
             if self.options.combined:
+                # In the order of their decks, not of their files: a renamed card file changes
+                # nothing Anki imports, so it must not change the deck's bytes (or --check,
+                # which compares imports, and a build, which compares bytes, would disagree).
+                waiting.sort(key=lambda s: s.deck)
                 decks = [(s.deck_header(), list(s.cards)) for s in waiting]
                 self._pack(self.out_dir / f"{COMBINED}.apkg", decks)
             return self._result()
@@ -479,20 +492,27 @@ def build(
         return result
     try:
         output.prepare(out_dir)
-        if result.findings:  # kept until the report is printed: see changes.py
-            output.write_atomically(out_dir / changes.PENDING_NAME, result.findings.to_json())
-        for deck in result.decks:
-            if deck.file is None:  # current: not made again
-                continue
-            data = deck.read()
-            if not output.same_bytes(deck.path, data):
-                output.write_atomically(deck.path, data)
-                deck.written = True
-        # After the decks: what they hold is what the next build starts from.
-        if result.identity is not None:
-            path, text = result.identity
-            output.write_atomically(path, text.encode("utf-8"))
-        output.write_atomically(out_dir / stamps.STAMP_NAME, stamps.serialize(result.stamp))
+        with output.Writes(out_dir) as writes:
+            # The report first: kept until it is printed (see changes.py), it is in place
+            # before any deck is; then the decks, the identity file (what the next build
+            # starts from, beside the cards), and the record of the build last.
+            if result.findings:
+                writes.add(out_dir / changes.PENDING_NAME, result.findings.to_json())
+            changed = []
+            for deck in result.decks:
+                if deck.file is None:  # current: not made again
+                    continue
+                data = deck.read()
+                if not output.same_bytes(deck.path, data):
+                    writes.add(deck.path, data)
+                    changed.append(deck)
+            if result.identity is not None:
+                path, text = result.identity
+                writes.add(path, text.encode("utf-8"), within=cards_dir)
+            writes.add(out_dir / stamps.STAMP_NAME, stamps.serialize(result.stamp))
+            writes.commit()
+        for deck in changed:
+            deck.written = True
     finally:
         result.close()
     return result

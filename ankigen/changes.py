@@ -21,6 +21,7 @@ from typing import Any
 
 from ankigen.cards import Card
 from ankigen.errors import Problems
+from ankigen.files import MAX_RECORD_BYTES, read_regular
 from ankigen.identity import Entry, Identity
 from ankigen.kinds import KINDS
 from ankigen.notes import guid_of
@@ -73,7 +74,8 @@ class Findings:
     @staticmethod
     def read(out_dir: Path) -> Findings:
         try:
-            value = json.loads((out_dir / PENDING_NAME).read_bytes())
+            # The user's file: a FIFO, a link to /dev/zero or deep JSON is no report.
+            value = json.loads(read_regular(out_dir / PENDING_NAME, MAX_RECORD_BYTES))
             return Findings(
                 removed={g: (int(n), str(d)) for g, (n, d) in value["removed"].items()},
                 emptied={
@@ -86,7 +88,7 @@ class Findings:
                     for g, (n, a, b, w) in value.get("renamed", {}).items()
                 },
             )
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return Findings()
 
 

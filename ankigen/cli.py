@@ -165,8 +165,8 @@ def _print_warnings(result: Result) -> None:
     lines = result.warnings.lines()
     while chunk := list(itertools.islice(lines, 1000)):
         typer.echo("\n".join(chunk), err=True)
-    if result.notices:
-        typer.echo("\n".join(result.notices), err=True)
+    if result.remarks or result.notices:
+        typer.echo("\n".join([*result.remarks, *result.notices]), err=True)
 
 
 def _print_report(result: Result) -> None:

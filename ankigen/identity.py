@@ -16,6 +16,7 @@ kept, marked removed, so a card that says `was: <its id>` can take it back.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ankigen.errors import AnkigenError, Loc, Problems
+from ankigen.files import MAX_RECORD_BYTES, read_regular
 from ankigen.slots import Slots
 
 if TYPE_CHECKING:
@@ -163,19 +165,28 @@ def read(cards_dir: Path) -> Identity | None:
     """The identity file of this card folder, or None if there is none (a first build, or
     cards from before ankigen kept one: their identities come from the decks then)."""
     path = path_in(cards_dir)
-    try:
-        if not path.is_file():
-            return None
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise AnkigenError(f"{path}: cannot read the identity file: {e}") from None
+    if not os.path.lexists(path):
+        return None
+    text = read_text(path)
+    if text is None:
+        try:
+            read_regular(path, MAX_RECORD_BYTES)
+            why = "not UTF-8 text"
+        except OSError as e:
+            why = e.strerror or str(e)
+        raise AnkigenError(
+            f"{path}: cannot read the identity file ({why}); restore it from git "
+            "(git checkout -- the file): it keeps your notes' reviews"
+        )
     return parse(text, str(path))
 
 
 def read_text(path: Path) -> str | None:
-    """The identity file as it is on disk, to compare with what a build would write."""
+    """The identity file as it is on disk (a regular file of a bounded size: it may come
+    from a cloned repository), or None. Line ends as written on Linux and macOS: git on
+    Windows may check it out with CRLF."""
     try:
-        return path.read_text(encoding="utf-8")
+        return read_regular(path, MAX_RECORD_BYTES).decode("utf-8").replace("\r\n", "\n")
     except (OSError, UnicodeDecodeError):
         return None
 

@@ -8,13 +8,12 @@ changed image gets a new name, which changes the notes that show it.
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from ankigen.files import read_regular
 from ankigen.svg import svg_problem
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
@@ -55,7 +54,7 @@ def read_image(path: Path, root: Path) -> Media | str:
             return "is not a regular file"
         if status.st_size > MAX_IMAGE_BYTES:
             return f"is too large ({status.st_size:,} bytes; the limit is {MAX_IMAGE_BYTES:,})"
-        data = _read(resolved)
+        data = read_regular(resolved, MAX_IMAGE_BYTES)
     except FileNotFoundError:
         return "does not exist"
     except OSError as e:
@@ -64,15 +63,6 @@ def read_image(path: Path, root: Path) -> Media | str:
     if problem:
         return problem
     return media_for(data, suffix)
-
-
-def _read(path: Path) -> bytes:
-    # Non-blocking, so a file swapped for a FIFO after the stat above cannot hang us.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        return f.read(MAX_IMAGE_BYTES + 1)
 
 
 # How each raster format's files begin (a browser trusts the content, not the name).

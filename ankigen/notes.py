@@ -12,6 +12,11 @@ from ankigen.cards import Card
 from ankigen.markup import text_html
 from ankigen.media import Media
 
+# Anki's ids are milliseconds in 64 bits and its dates end with the year 9999: the latest
+# time a build may take its clock from, and what any time or id read back must stay under.
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
+MAX_ID = MAX_EPOCH * 1000 + 999
+
 CSS = (Path(__file__).parent / "card.css").read_text(encoding="utf-8")
 
 

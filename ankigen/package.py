@@ -35,7 +35,7 @@ from ankigen import output
 from ankigen.cards import DeckHeader
 from ankigen.errors import AnkigenError
 from ankigen.identity import Identity, NoteTypeMark
-from ankigen.notes import Note, NoteType
+from ankigen.notes import MAX_EPOCH, MAX_ID, Note, NoteType
 from ankigen.slots import Slots
 
 # Written by every build but not part of what a learner's Anki takes from a note type.
@@ -128,6 +128,8 @@ class Snapshot:
             sorted(self.cards),
             self.media,
             self.positions,
+            # A note's deck: where a learner's first import puts its cards.
+            sorted(self.note_decks.items()),
         )
 
 
@@ -445,6 +447,7 @@ def read_package(data: bytes) -> Snapshot:
             "SELECT id, guid, mid, mod, tags, flds, data FROM notes ORDER BY id"
         ):
             guids[note_id] = guid
+            _in_range(note_id, mod)
             digest = content_digest(mid, flds, " ".join(tags.split()))
             snapshot.notes[guid] = NoteRow(note_id, guid, mid, mod, digest)
             slots = Slots.from_data(record) if record else _legacy_slots(mid, flds)
@@ -453,6 +456,7 @@ def read_package(data: bytes) -> Snapshot:
         for card_id, note_id, ordinal, due, deck in db.execute(
             "SELECT id, nid, ord, due, did FROM cards ORDER BY id"
         ):
+            _in_range(card_id, 0)
             snapshot.cards[guids[note_id], ordinal] = card_id
             snapshot.positions.setdefault(guids[note_id], due)
             snapshot.note_decks[guids[note_id]] = deck_names[deck]
@@ -461,6 +465,12 @@ def read_package(data: bytes) -> Snapshot:
         raise ValueError(f"not an ankigen .apkg ({e})") from e
     finally:
         db.close()
+
+
+def _in_range(row_id: int, mod: int) -> None:
+    # A build gives new ids after the highest one read back: one near 2**63 would overflow.
+    if not (0 <= row_id <= MAX_ID and 0 <= mod <= MAX_EPOCH):
+        raise ValueError(f"an id or a time after the year 9999 ({row_id}, {mod})")
 
 
 _LEGACY_CLOZE_TYPE = 1286995044  # "ankigen Cloze list" of 0.1.0, which kept no record

@@ -11,9 +11,9 @@ import base64
 import html
 import mimetypes
 import re
-import tempfile
 from pathlib import Path
 
+from ankigen import output
 from ankigen.build import Options, plan
 from ankigen.errors import AnkigenError
 from ankigen.mathjax import MathJax
@@ -85,15 +85,14 @@ def render_preview(cards_dir: Path, out_dir: Path, mathjax: MathJax | None = Non
             "pip install anki==26.9.3 (or, in your clone of ankigen: pip install '.[preview]')"
         ) from None
 
+    from anki.errors import BackendIOError
+
     result = plan(cards_dir, out_dir, Options(use_stamp=False))
     try:
-        workspace = tempfile.TemporaryDirectory(prefix="ankigen-preview-")
-    except OSError as e:  # TMPDIR (or every usual place) is missing or read-only
+        workspace = output.scratch_folder("Anki's collection")
+    except AnkigenError:
         result.close()
-        raise AnkigenError(
-            f"cannot make a temporary folder for Anki's collection: {e.strerror or e}; "
-            "set TMPDIR to a folder you can write to"
-        ) from None
+        raise
     with workspace as tmp:
         col = Collection(str(Path(tmp) / "collection.anki2"))
         try:
@@ -105,6 +104,13 @@ def render_preview(cards_dir: Path, out_dir: Path, mathjax: MathJax | None = Non
             col.models._clear_cache()
             media = _data_urls(Path(col.media.dir()))
             body, styles = _faces(col, media)
+        except BackendIOError as e:
+            # Anki takes its temporary folder from TMPDIR as it is; Python falls back to
+            # /tmp when that is missing, so the decks were made and Anki's import fails.
+            raise AnkigenError(
+                f"Anki cannot write its temporary files: {e}; "
+                "set TMPDIR to a folder you can write to"
+            ) from None
         finally:
             col.close()
             result.close()

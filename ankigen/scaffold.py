@@ -7,18 +7,15 @@ from pathlib import Path
 
 from ankigen.errors import AnkigenError, UsageError
 from ankigen.kinds import KINDS
-from ankigen.schema import SLUG_RE
+from ankigen.names import section_id_problem
 
 SCHEMA_NAME = "card-file.schema.json"
 
 
 def new_section(cards_dir: Path, section_id: str) -> list[Path]:
     """Write the section file, and a schema for editors if none is at hand; return both."""
-    # fullmatch: `$` also matches before a final newline, and a file name must not end in one.
-    if not SLUG_RE.fullmatch(section_id):
-        raise UsageError(
-            f"{section_id!r} is not a valid section id (use lowercase letters, digits and hyphens)"
-        )
+    if problem := section_id_problem(section_id):  # the rule a card file's id follows
+        raise UsageError(problem)
     path = cards_dir / f"{section_id}.yaml"
     if path.exists():
         raise AnkigenError(f"{path}: already exists (left as it is)")
@@ -54,7 +51,8 @@ def _schema_for(cards_dir: Path) -> tuple[Path, bool]:
     if beside.is_file():
         return beside, False
     inside = cards_dir / SCHEMA_NAME
-    return inside, not inside.exists()
+    # A link that leads nowhere is there too: writing it would make a file wherever it leads.
+    return inside, not (inside.exists() or inside.is_symlink())
 
 
 def write_schema_file(path: Path) -> None:

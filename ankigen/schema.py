@@ -16,8 +16,8 @@ from typing import Any
 from ankigen.errors import Loc, Problems, Where
 from ankigen.load import Mapping, Sequence
 from ankigen.media import IMAGE_TYPES, Media, read_image
+from ankigen.names import INVISIBLE, MAX_SECTION_ID, SLUG_RE, invisible, section_id_problem, seen
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SPACE = re.compile(r"\s")
 
 # An image file (card folder, path as written) as Image.check found it: a Media or why not.
@@ -100,6 +100,9 @@ class Slug(Text):
     def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
         text = super().check(value, loc, key, ctx)
         if text is not None and not SLUG_RE.fullmatch(text):
+            if char := invisible(text):  # the id looks right: say what is in it
+                ctx.error(loc, key, f"{text!r} holds {char}, {INVISIBLE}")
+                return None
             ctx.error(
                 loc, key, f"'{text}' is not a valid id (use lowercase letters, digits and hyphens)"
             )
@@ -128,6 +131,22 @@ class Slugs(Field):
         return None if None in ids else tuple(i for i in ids if i is not None)
 
 
+class SectionId(Slug):
+    """A slug that names the section's files: a deck file and a card file on any system."""
+
+    def json_schema(self) -> dict[str, Any]:
+        not_a_device = r"(?!(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$)"
+        pattern = "^" + not_a_device + SLUG_RE.pattern[1:]
+        return {"type": "string", "pattern": pattern, "maxLength": MAX_SECTION_ID}
+
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
+        text = super().check(value, loc, key, ctx)
+        if text is not None and (problem := section_id_problem(text)):
+            ctx.error(loc, key, problem)
+            return None
+        return text
+
+
 class DeckName(Text):
     def json_schema(self) -> dict[str, Any]:
         # No empty part between "::" separators, as check() says.
@@ -135,10 +154,30 @@ class DeckName(Text):
 
     def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
         text = super().check(value, loc, key, ctx)
-        if text is not None and any(not part.strip() for part in text.split("::")):
-            ctx.error(loc, key, f"'{text}' has an empty part between '::' separators")
+        if text is None:
             return None
+        if any(not seen(part).strip() for part in text.split("::")):
+            ctx.error(loc, key, f"{text!r} has an empty part between '::' separators")
+            return None
+        if char := invisible(text):
+            ctx.error(
+                loc,
+                key,
+                f"{text!r} holds {char}, {INVISIBLE}: Anki would show a deck that looks "
+                "like another; remove it",
+            )
+            return None
+        if _WIDE_SEPARATOR.search(text):
+            ctx.problems.warn(
+                loc,
+                f"{ctx.prefix}'{key}': '{text}' holds full-width colons (：), which Anki does "
+                "not read as a subdeck separator: this is one deck of that name. For a "
+                "subdeck, write '::'",
+            )
         return text
+
+
+_WIDE_SEPARATOR = re.compile("：[:：]|:：")
 
 
 class Flag(Field):
@@ -181,6 +220,9 @@ class Image(Field):
     def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Media | None:
         path = Text().check(value, loc, key, ctx)
         if path is None:
+            return None
+        if char := invisible(path):  # `x\u202egnp.svg` shows as `xsvg.png`
+            ctx.error(loc, key, f"{path!r} holds {char}, {INVISIBLE}")
             return None
         assert ctx.card_dir is not None
         # Many cards show the same picture: each is read and checked once per run (a build

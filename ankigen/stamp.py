@@ -35,7 +35,9 @@ from ankigen import __version__, identity
 from ankigen.cards import Section
 from ankigen.changes import PENDING_NAME
 from ankigen.errors import Loc, Problem
+from ankigen.files import MAX_DECK_BYTES, MAX_RECORD_BYTES, read_regular
 from ankigen.kinds import KINDS
+from ankigen.notes import MAX_ID
 from ankigen.validate import COMBINED, Validator
 
 STAMP_NAME = ".ankigen-build.json"
@@ -99,8 +101,8 @@ def inputs(cards_dir: Path, card_files: list[Path]) -> dict[str, str]:
             path = Path(folder, name)
             key = path.relative_to(cards_dir).as_posix()
             try:
-                if path in read:
-                    result[key] = digest(path.read_bytes())
+                if path in read:  # a FIFO or a device: refused here, not waited for
+                    result[key] = digest(read_regular(path, MAX_RECORD_BYTES))
                     continue
                 status = path.stat()
             except OSError:  # unreadable, or gone meanwhile: the build reports it if it matters
@@ -111,55 +113,104 @@ def inputs(cards_dir: Path, card_files: list[Path]) -> dict[str, str]:
     return dict(sorted(result.items()))
 
 
-def read(out_dir: Path) -> Stamp | None:
-    """The last build's stamp, or None if there is none or it is not one we wrote."""
+def read(out_dir: Path, notices: list[str] | None = None) -> Stamp | None:
+    """The last build's stamp, or None if there is none or it is not one this ankigen can
+    use. The file is the user's (or a cloned repository's), so nothing in it is trusted:
+    anything it holds out of range makes it no record, and `notices` gets one line why
+    (none for a missing record, nor for one an older ankigen wrote)."""
+    path = out_dir / STAMP_NAME
     try:
-        stamp = Stamp(**json.loads((out_dir / STAMP_NAME).read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+        data = json.loads(read_regular(path, MAX_RECORD_BYTES))
+        if not isinstance(data, dict):
+            raise _Bad("not a JSON object")
+        if data.get("format", FORMAT) != FORMAT:
+            return None  # an older ankigen's: an upgrade reads everything again, silently
+        stamp = Stamp(**data)
+        _check(stamp)
+    except FileNotFoundError:
         return None
-    return stamp if _well_formed(stamp) else None
+    except OSError as e:  # not a regular file, too large, unreadable
+        why = e.strerror
+    except RecursionError:
+        why = "nested too deeply"
+    except ValueError as e:  # not JSON (a JSONDecodeError is one), or _Bad
+        why = str(e) if isinstance(e, _Bad) else "not JSON"
+    except TypeError:  # keys that a Stamp does not have, or lacks
+        why = "not a record of this ankigen"
+    else:
+        return stamp
+    if notices is not None:
+        notices.append(f"{path}: {why}; not used: every card file is read again")
+    return None
 
 
-def _well_formed(stamp: Stamp) -> bool:
-    def texts(value: Any) -> bool:
-        return isinstance(value, dict) and all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        )
+class _Bad(ValueError):
+    """What in a record is out of range or of the wrong type."""
 
-    def deck(value: Any) -> bool:
-        return (
-            isinstance(value, dict)
-            and isinstance(value.get("sha256"), str)
-            and all(type(value.get(k)) is int and value[k] >= 0 for k in ("notes", "cards"))
-        )
 
-    def loc(value: Any) -> bool:
-        return isinstance(value, list) and len(value) == 2 and all(type(n) is int for n in value)
+# The record's numbers as a build may use them (notes.MAX_ID); counts and places in a file
+# are never negative.
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_DECK_FILE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\.apkg")  # a section id's (a slug)
 
-    def section(value: Any) -> bool:
-        return (
-            isinstance(value, dict)
-            and all(isinstance(value.get(k), str) for k in ("deck", "id", "name"))
-            and loc(value.get("id_loc"))
-            and loc(value.get("name_loc"))
-            and isinstance(value.get("card_ids"), str)
-            and _CARD_IDS.fullmatch(value["card_ids"]) is not None
-            and isinstance(value.get("was"), str)
-            and _WAS.fullmatch(value["was"]) is not None
-            and isinstance(value.get("warnings"), str)
-            and _WARNINGS.fullmatch(value["warnings"]) is not None
-        )
 
-    return (
-        stamp.format == FORMAT
-        and isinstance(stamp.engine, str)
-        and isinstance(stamp.combined, bool)
-        and texts(stamp.inputs)
-        and isinstance(stamp.decks, dict)
-        and all(isinstance(k, str) and deck(v) for k, v in stamp.decks.items())
-        and isinstance(stamp.sections, dict)
-        and all(isinstance(k, str) and section(v) for k, v in stamp.sections.items())
-    )
+def _int(value: Any, what: str, low: int, high: int) -> None:
+    if type(value) is not int:
+        raise _Bad(f"{what} is not a whole number")
+    if not low <= value <= high:
+        raise _Bad(f"{what} is out of range ({value})")
+
+
+def _check(stamp: Stamp) -> None:
+    """Raises _Bad naming the first thing in the stamp a build cannot use."""
+    if not isinstance(stamp.engine, str) or not isinstance(stamp.combined, bool):
+        raise _Bad("'engine' or 'combined' is of the wrong type")
+    _texts(stamp.inputs, "'inputs'")
+    if not isinstance(stamp.decks, dict):
+        raise _Bad("'decks' is not a mapping")
+    for name, deck in stamp.decks.items():
+        _deck(name, deck)
+    if not isinstance(stamp.sections, dict):
+        raise _Bad("'sections' is not a mapping")
+    for key, section in stamp.sections.items():
+        _section(key, section)
+
+
+def _texts(value: Any, what: str) -> None:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _Bad(f"{what} is not a mapping of texts")
+
+
+def _deck(name: str, deck: Any) -> None:
+    what = f"deck {name!r}"
+    if not _DECK_FILE.fullmatch(name) or not isinstance(deck, dict):
+        raise _Bad(f"{what} is not a deck file's record")
+    if not isinstance(deck.get("sha256"), str) or not _SHA256.fullmatch(deck["sha256"]):
+        raise _Bad(f"{what}: 'sha256' is not a digest")
+    for key in ("notes", "cards"):
+        _int(deck.get(key), f"{what}: {key!r}", 0, MAX_ID)
+
+
+def _section(key: str, section: Any) -> None:
+    what = f"section {key!r}"
+    if not isinstance(section, dict):
+        raise _Bad(f"{what} is not a mapping")
+    if not all(isinstance(section.get(k), str) for k in ("deck", "id", "name")):
+        raise _Bad(f"{what}: 'deck', 'id' or 'name' is not text")
+    if not _DECK_FILE.fullmatch(section["deck"]):
+        raise _Bad(f"{what}: 'deck' is not a deck file's name")
+    for loc in ("id_loc", "name_loc"):
+        value = section.get(loc)
+        if not isinstance(value, list) or len(value) != 2:
+            raise _Bad(f"{what}: {loc!r} is not a line and a column")
+        for n in value:
+            _int(n, f"{what}: {loc!r}", 1, MAX_ID)
+    for text, pattern in (("card_ids", _CARD_IDS), ("was", _WAS), ("warnings", _WARNINGS)):
+        value = section.get(text)
+        if not isinstance(value, str) or pattern.fullmatch(value) is None:
+            raise _Bad(f"{what}: {text!r} is not as a build writes it")
 
 
 # A warning's text in the record: one line, tabs kept apart from the fields around it.
@@ -185,7 +236,7 @@ def deck_is_current(out_dir: Path, name: str, record: dict[str, Any]) -> bool:
     """The deck on disk is the one the stamp recorded (not touched since, by hand or by
     an unfinished build)."""
     try:
-        return digest((out_dir / name).read_bytes()) == record["sha256"]
+        return digest(read_regular(out_dir / name, MAX_DECK_BYTES)) == record["sha256"]
     except OSError:
         return False
 

@@ -15,6 +15,7 @@ from ankigen.errors import Loc, Problems, Where
 from ankigen.identity import EMPTY, Identity
 from ankigen.kinds import KINDS
 from ankigen.load import BROKEN, Mapping, Sequence
+from ankigen.names import file_name_problem
 from ankigen.rules import RULES
 from ankigen.schema import (
     Choice,
@@ -25,6 +26,7 @@ from ankigen.schema import (
     Image,
     Images,
     MappingCheck,
+    SectionId,
     Slug,
     Slugs,
     Tags,
@@ -118,7 +120,7 @@ class CardList(Field):
 
 
 SECTION_FIELDS: dict[str, Field] = {
-    "id": Slug(),
+    "id": SectionId(),
     "title": Text(),
     # Shown under the title on the deck's overview screen in Anki.
     "description": Text(required=False),
@@ -187,6 +189,9 @@ class Validator:
     def check(self, display: str, data: Any) -> tuple[Section | None, bool]:
         """The section with the cards that passed, and whether all of the file did (only
         then is it built; the cards that passed are still linted)."""
+        name = Path(display).name
+        if problem := file_name_problem(name):  # a clone on Windows could not hold the file
+            self.problems.add(Loc(display, 1, 1), f"file name {name!r} {problem}; rename it")
         header, section, whole = _section(
             display, data, self.problems, self.card_ids, self.images, self.identity
         )

@@ -52,7 +52,8 @@ def main() -> None:
     timed(ankigen.validate.Validator, "check", "check")
     timed(ankigen.build, "lint", "lint")
     timed(ankigen.build, "build_package", "make the notes and write the decks' bytes")
-    timed(ankigen.build.output, "write_atomically", "write the files")
+    timed(ankigen.build.output.Writes, "add", "write the files")
+    timed(ankigen.build.output.Writes, "commit", "write the files")
     timed(ankigen.stamp, "serialize", "record the build")
     with tempfile.TemporaryDirectory() as out:
         start = time.process_time()

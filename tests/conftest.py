@@ -102,16 +102,20 @@ def counted(n: int, noun: str) -> str:
 
 
 def disk_full_at(monkeypatch: pytest.MonkeyPatch, deck_name: str) -> Callable[[], None]:
-    """Writing the deck `deck_name` fails as on a full disk, after the decks before it were
-    written; the function returned makes writing work again."""
+    """Putting the deck `deck_name` in place fails as on a full disk, after the files before
+    it (the pending report, the decks before it) were put in place: a build that stopped
+    half way through its renames. The function returned makes writing work again."""
+    import errno
+    import os
+
     import ankigen.output
 
-    real = ankigen.output.write_atomically
+    real = ankigen.output.put_in_place
 
-    def write(path: Path, data: bytes) -> None:
-        if path.name == deck_name:
-            raise ankigen.output.AnkigenError(f"{path}: cannot write: No space left on device")
-        real(path, data)
+    def put(tmp: Path, target: Path) -> None:
+        if target.name == deck_name:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(tmp, target)
 
-    monkeypatch.setattr(ankigen.output, "write_atomically", write)
-    return lambda: monkeypatch.setattr(ankigen.output, "write_atomically", real)
+    monkeypatch.setattr(ankigen.output, "put_in_place", put)
+    return lambda: monkeypatch.setattr(ankigen.output, "put_in_place", real)

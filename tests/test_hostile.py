@@ -24,10 +24,6 @@ posix_only = pytest.mark.skipif(
 )
 
 
-def _decks(project: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in (project / "decks").iterdir()}
-
-
 @pytest.fixture
 def unreadable(monkeypatch: pytest.MonkeyPatch):
     """Make files named `locked*` fail to open, as chmod 000 would for a normal user.
@@ -212,19 +208,69 @@ def test_a_damaged_deck_is_reported_and_replaced(sample: Path) -> None:
 
 
 @posix_only
-def test_a_symlinked_deck_stays_a_link_and_its_target_is_replaced(sample: Path) -> None:
-    elsewhere = sample / "synced"
-    elsewhere.mkdir()
-    (elsewhere / "sample.apkg").write_bytes(b"an old deck")
-    (sample / "decks").mkdir()
-    (sample / "decks" / "sample.apkg").symlink_to(elsewhere / "sample.apkg")
+def test_a_deck_linked_inside_the_output_folder_stays_a_link(sample: Path) -> None:
+    assert run("build")[0] == 0
+    archive = sample / "decks" / "archive"
+    archive.mkdir()
+    old = (sample / "decks" / "sample.apkg").rename(archive / "sample.apkg").read_bytes()
+    (sample / "decks" / "sample.apkg").symlink_to(Path("archive") / "sample.apkg")
+    _remove_a_card(sample)
 
-    code, _, err = run("build")
+    code, out, err = run("build")
 
-    assert code == 0
+    assert (code, err) == (0, "")
+    assert "decks/sample.apkg: " in out and "(written;" in out
     assert (sample / "decks" / "sample.apkg").is_symlink()
-    assert (elsewhere / "sample.apkg").read_bytes().startswith(b"PK")
-    assert sorted(p.name for p in elsewhere.iterdir()) == ["sample.apkg"]  # no temp file
+    assert (archive / "sample.apkg").read_bytes() not in (old, b"")
+    assert sorted(p.name for p in archive.iterdir()) == ["sample.apkg"]  # no temp file
+
+
+@posix_only
+def test_a_linked_output_folder_is_written_into(sample: Path) -> None:
+    synced = sample / "synced"
+    synced.mkdir()
+    (sample / "decks").symlink_to(synced)
+    assert run("build")[0] == 0
+    assert (synced / "sample.apkg").read_bytes().startswith(b"PK")
+
+
+@posix_only
+@pytest.mark.parametrize("name", ["sample.apkg", ".ankigen-build.json", ".ankigen-pending.json"])
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_link_out_of_the_output_folder_is_never_written_through(
+    sample: Path, name: str, dangling: bool
+) -> None:
+    # A cloned repository may hold `decks/a.apkg -> ../victim.txt`.
+    assert run("build")[0] == 0
+    _remove_a_card(sample)  # so that there is a report to keep, and a deck to write
+    victim = sample / "victim.txt"
+    if not dangling:
+        victim.write_text("the user's own file")
+    link = sample / "decks" / name
+    link.unlink(missing_ok=True)
+    link.symlink_to(Path("..") / "victim.txt")
+    before = _decks(sample)
+
+    code, out, err = run("build")
+
+    assert (code, out) == (1, "")
+    assert err == (
+        f"decks/{name}: is a symbolic link to {victim}, outside the output folder decks; "
+        "ankigen never writes through it: remove the link\n"
+    )
+    assert _decks(sample) == before
+    if dangling:
+        assert not victim.exists()
+    else:
+        assert victim.read_text() == "the user's own file"
+
+
+def _remove_a_card(sample: Path) -> None:
+    path = sample / "cards" / "sample.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = text.index("\n  - ")
+    second = text.index("\n  - ", first + 1)
+    path.write_text(text[:first] + text[second:], encoding="utf-8")
 
 
 def test_temp_files_are_removed_only_when_an_hour_old(sample: Path) -> None:
@@ -252,42 +298,86 @@ def test_temp_files_are_removed_only_when_an_hour_old(sample: Path) -> None:
     assert names["unrelated"] in left
 
 
+_NOT_USED = "; not used: every card file is read again\n"
+
+
 @pytest.mark.parametrize(
-    "stamp",
+    ("stamp", "why"),
     [
-        '{"engine": 1, "combined": false, "inputs": {}, "decks": {}}',
-        '{"engine": "x", "combined": "no", "inputs": {}, "decks": {}}',
-        '{"engine": "x", "combined": false, "inputs": [], "decks": {}}',
-        '{"engine": "x", "combined": false, "inputs": {}, "decks": {"a.apkg": 3}}',
-        '{"engine": "x", "combined": false, "inputs": {}, "decks": {"a.apkg": {"sha256": "x"}}}',
-        '{"engine": "x", "combined": false, "inputs": {}, "decks": {}, "warnings": [1]}',
-        "[]",
+        ('{"engine": 1, "combined": false, "inputs": {}, "decks": {}}', "'engine' or"),
+        ('{"engine": "x", "combined": "no", "inputs": {}, "decks": {}}', "'engine' or"),
+        ('{"engine": "x", "combined": false, "inputs": [], "decks": {}}', "'inputs' is not"),
+        (
+            '{"engine": "x", "combined": false, "inputs": {}, "decks": {"a.apkg": 3}}',
+            "deck 'a.apkg' is not a deck file's record",
+        ),
+        (
+            '{"engine": "x", "combined": false, "inputs": {}, '
+            '"decks": {"a.apkg": {"sha256": "x"}}}',
+            "deck 'a.apkg': 'sha256' is not a digest",
+        ),
+        (
+            '{"engine": "x", "combined": false, "inputs": {}, "decks": {}, "warnings": [1]}',
+            "not a record of this ankigen",
+        ),
+        ("[]", "not a JSON object"),
+        ("{", "not JSON"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
 )
-def test_a_stamp_with_wrong_types_is_no_stamp(sample: Path, stamp: str) -> None:
+def test_a_stamp_with_wrong_types_is_no_stamp(sample: Path, stamp: str, why: str) -> None:
     (sample / "decks").mkdir()
     (sample / "decks" / ".ankigen-build.json").write_text(stamp)
     assert stamps.read(sample / "decks") is None
     code, out, err = run("build")
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert err.startswith(f"decks/.ankigen-build.json: {why}") and err.endswith(_NOT_USED)
+    assert err.count("\n") == 1
     assert "(written;" in out
 
 
+_DECK = "decks/.ankigen-build.json: deck 'sample.apkg': "
+_SECTION = "decks/.ankigen-build.json: section 'sample.yaml': "
+_YEAR_10000 = 253402300800 * 1000
+
+
+def _in_section(**values: object):  # type: ignore[no-untyped-def]
+    return lambda s: s["sections"]["sample.yaml"].update(values)
+
+
+def _in_deck(**values: object):  # type: ignore[no-untyped-def]
+    return lambda s: s["decks"]["sample.apkg"].update(values)
+
+
 @pytest.mark.parametrize(
-    "damage",
+    ("damage", "why"),
     [
-        lambda s: s["sections"]["sample.yaml"].update(card_ids="x 1"),
-        lambda s: s["sections"]["sample.yaml"].update(card_ids=[["x", 1, 1]]),
-        lambda s: s["sections"]["sample.yaml"].pop("deck"),
-        lambda s: s["sections"]["sample.yaml"].update(id_loc=[1]),
-        lambda s: s["sections"]["sample.yaml"].update(warnings=[["", 1, 1]]),
-        lambda s: s["decks"]["sample.apkg"].update(notes=-1),
-        lambda s: s["decks"]["sample.apkg"].update(cards="x"),
-        lambda s: s["sections"]["sample.yaml"].update(was=5),
-        lambda s: s.update(format=1),
+        (_in_section(card_ids="x 1"), _SECTION + "'card_ids' is not"),
+        (_in_section(card_ids=[["x", 1, 1]]), _SECTION + "'card_ids'"),
+        (lambda s: s["sections"]["sample.yaml"].pop("deck"), _SECTION + "'deck', 'id' or"),
+        (_in_section(id_loc=[1]), _SECTION + "'id_loc' is not a line"),
+        (_in_section(id_loc=[-3, 1]), _SECTION + "'id_loc' is out of range (-3)"),
+        (_in_section(warnings=[["", 1, 1]]), _SECTION + "'warnings'"),
+        (_in_section(deck="../../x.apkg"), _SECTION + "'deck' is not a deck file's name"),
+        (_in_deck(notes=2**63 - 2), _DECK + f"'notes' is out of range ({2**63 - 2})"),
+        (_in_deck(notes=-5), _DECK + "'notes' is out of range (-5)"),
+        (_in_deck(cards=True), _DECK + "'cards' is not a whole number"),
+        (_in_section(was=5), _SECTION + "'was' is not as a build writes it"),
+        (_in_section(was="x y"), _SECTION + "'was' is not as a build writes it"),
+        (
+            lambda s: s["decks"].update({"../victim.apkg": s["decks"]["sample.apkg"]}),
+            "decks/.ankigen-build.json: deck '../victim.apkg' is not a deck file's record",
+        ),
+        (
+            lambda s: s.update(note_types={}),  # a key this ankigen's records do not have
+            "decks/.ankigen-build.json: not a record of this ankigen",
+        ),
+        (lambda s: s.update(format=1), ""),  # an older ankigen's: read again, silently
     ],
 )
-def test_a_damaged_section_record_means_reading_everything_again(sample: Path, damage) -> None:
+def test_a_damaged_section_record_means_reading_everything_again(
+    sample: Path, damage, why: str
+) -> None:
     assert run("build")[0] == 0
     path = sample / "decks" / ".ankigen-build.json"
     stamp = json.loads(path.read_text())
@@ -299,7 +389,12 @@ def test_a_damaged_section_record_means_reading_everything_again(sample: Path, d
         encoding="utf-8",
     )
     code, out, err = run("build")
-    assert (code, err) == (0, "")
+    assert code == 0
+    if why == "":
+        assert err == ""
+    else:
+        assert err.count("\n") == 1 and err.endswith(_NOT_USED)
+        assert err.startswith(why), err
     assert "decks/sample.apkg" in out and "decks/more.apkg: 1 note, 1 card (written;" in out
     assert stamps.read(sample / "decks") is not None
 
@@ -345,8 +440,12 @@ def _built_then_edited(sample: Path) -> dict[str, bytes]:
     return _decks(sample)
 
 
-def _decks(project: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((project / "decks").iterdir())}
+def _decks(project: Path) -> dict[str, bytes | str]:
+    """What `decks/` holds: each file's bytes, each link's target (read, not followed)."""
+    return {
+        p.name: str(p.readlink()) if p.is_symlink() else p.read_bytes()
+        for p in sorted((project / "decks").iterdir())
+    }
 
 
 def test_a_build_with_no_usable_temp_folder(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -445,10 +544,16 @@ def test_a_note_with_a_field_separator_is_a_bug_caught_before_writing() -> None:
     )
 
 
-def _ankigen(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[bytes]:
+def _ankigen(
+    *args: str, cwd: Path, timeout: float | None = None, **env: str
+) -> subprocess.CompletedProcess[bytes]:
     environment = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", **env}
     return subprocess.run(
-        [sys.executable, "-m", "ankigen", *args], cwd=cwd, env=environment, capture_output=True
+        [sys.executable, "-m", "ankigen", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        timeout=timeout,
     )
 
 
@@ -530,3 +635,328 @@ def test_check_and_list_report_a_control_character(project: Path, command: str) 
         "cards/net.yaml:1:6: character U+001B (control character ESC) is not allowed "
         "in a card file; remove it\n"
     )
+
+
+def test_a_build_that_fails_at_its_second_deck_replaces_none(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    cards = project / "cards"
+    for name in ("a", "b"):
+        (cards / f"{name}.yaml").write_text(
+            f'id: {name}\ntitle: {name}\ndeck: "Test::{name}"\ncards:\n'
+            f"  - {{id: {name}1, kind: term, term: t, meaning: m}}\n",
+            encoding="utf-8",
+        )
+    assert run("build")[0] == 0
+    for name in ("a", "b"):
+        path = cards / f"{name}.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("m}", "m2}"), encoding="utf-8")
+    before = _decks(project)
+    kept = []
+
+    def full_at_the_second(fd: int) -> None:  # the second file's bytes do not fit
+        kept.append(fd)
+        if len(kept) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_at_the_second)
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    assert err == f"{Path('decks') / 'b.apkg'}: cannot write: {os.strerror(errno.ENOSPC)}\n"
+    assert _decks(project) == before  # a.apkg too, and no temp file
+
+
+@posix_only
+@pytest.mark.parametrize("check", [False, True])
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+@pytest.mark.parametrize("name", [".ankigen-build.json", ".ankigen-pending.json", "sample.apkg"])
+def test_a_fifo_or_an_endless_file_in_decks_is_never_read(
+    sample: Path, name: str, kind: str, check: bool
+) -> None:
+    # In a subprocess with a time limit: a read that waits (a FIFO) or never ends
+    # (/dev/zero) is a failure here, not a test run that hangs.
+    assert _ankigen("build", cwd=sample).returncode == 0
+    path = sample / "decks" / name
+    path.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    done = _ankigen("build", *(["--check"] if check else []), cwd=sample, timeout=60)
+    err = done.stderr.decode()
+    why = "not a regular file"
+    if name == ".ankigen-pending.json":  # no report to repeat: a build reads everything
+        assert (done.returncode, err) == (0, "")
+    elif kind == "dev-zero" and not check:  # read as nothing, and never written through
+        assert (done.returncode, done.stdout) == (1, b"")
+        assert err == (
+            f"decks/{name}: is a symbolic link to /dev/zero, outside the output folder decks; "
+            "ankigen never writes through it: remove the link\n"
+        )
+    elif name == ".ankigen-build.json":
+        assert err == f"decks/{name}: {why}; not used: every card file is read again\n"
+        assert done.returncode == 0
+    elif check:  # --check compares the deck on disk with what a build would write
+        notice = f"decks/sample.apkg: cannot read the previous build ({why}); it will be replaced"
+        assert done.returncode == 1
+        assert notice in done.stdout.decode() + err
+    else:  # a build never reads a deck back (the identity file says what it held)
+        assert (done.returncode, err) == (0, "")
+    if not check and done.returncode == 0:
+        assert stamps.read(sample / "decks") is not None
+        assert path.is_file() and not path.is_symlink() or name == ".ankigen-pending.json"
+
+
+def _entry_point() -> str:
+    """The `ankigen` command as pyproject.toml installs it: `module:function`."""
+    import tomllib
+
+    with (REPO / "pyproject.toml").open("rb") as f:
+        return str(tomllib.load(f)["project"]["scripts"]["ankigen"])
+
+
+# Runs the installed command's entry point, with a hook that sends this process a signal
+# at a given moment: the signal comes from outside the code under test, as a user's would.
+SIGNALLED = r"""
+import importlib, os, signal, sys
+entry, when, signame = sys.argv[1:4]
+signum = getattr(signal, signame)
+if when == "importing typer":  # the first tenth of a second: the command line loading
+
+    class Finder:
+        def find_spec(self, name, path=None, target=None):
+            if name == "typer":
+                os.kill(os.getpid(), signum)
+            return None
+
+    sys.meta_path.insert(0, Finder())
+else:  # mid-build: once the first deck is made, and waits in a temporary folder
+    import ankigen.output
+
+    made = ankigen.output.scratch_folder
+
+    def scratch_folder(what):
+        folder = made(what)
+        if what == "the decks being built":
+            os.kill(os.getpid(), signum)
+        return folder
+
+    ankigen.output.scratch_folder = scratch_folder
+module, function = entry.split(":")
+sys.argv = ["ankigen", "build"]
+getattr(importlib.import_module(module), function)()
+"""
+
+
+# On Windows os.kill ends a process outright (TerminateProcess), as no signal would: the
+# handlers are installed there too (see ankigen/__main__.py), but cannot be tested so.
+@posix_only
+@pytest.mark.parametrize(
+    ("when", "signame", "code", "message"),
+    [
+        ("importing typer", "SIGINT", 130, ""),
+        ("mid-build", "SIGINT", 130, ""),
+        ("importing typer", "SIGTERM", 143, "stopped by SIGTERM\n"),
+        ("mid-build", "SIGTERM", 143, "stopped by SIGTERM\n"),
+    ],
+)
+def test_a_stopped_build_ends_cleanly_and_leaves_nothing(
+    sample: Path, tmp_path: Path, when: str, signame: str, code: int, message: str
+) -> None:
+    assert run("build")[0] == 0
+    before = _built_then_edited(sample)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNALLED, _entry_point(), when, signame],
+        cwd=sample,
+        env={**os.environ, "TMPDIR": str(scratch), "SOURCE_DATE_EPOCH": "1700000100"},
+        capture_output=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr.decode()) == (code, message)
+    assert list(scratch.iterdir()) == []  # README: the ankigen-* folders always go
+    assert _decks(sample) == before
+
+
+@posix_only  # Windows itself cannot hold these names
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("con.yaml", "is a name Windows keeps for a device (CON): no file there can have it"),
+        ("Com1.yml", "is a name Windows keeps for a device (COM1): no file there can have it"),
+        ("net:2.yaml", "holds ':', which Windows does not allow in a file name"),
+        (
+            "net\u202elmay.yaml",
+            "holds U+202E (RIGHT-TO-LEFT OVERRIDE), an invisible formatting character",
+        ),
+    ],
+)
+def test_a_card_file_name_a_clone_on_windows_cannot_hold_is_refused(
+    project: Path, name: str, why: str
+) -> None:
+    shutil.copy(FIXTURES / "sample.yaml", project / "cards" / name)
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    assert err == f"cards/{name}:1:1: file name {name!r} {why}; rename it\n"
+    assert not (project / "decks").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Anki takes TEMP there, not TMPDIR")
+def test_preview_when_anki_has_no_temporary_folder(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python falls back to /tmp when TMPDIR is missing; Anki's backend does not.
+    missing = sample / "no-such-folder"
+    monkeypatch.setenv("TMPDIR", str(missing))
+    code, out, err = run("preview")
+    assert (code, out) == (1, "")
+    anki_says = f"Failed to create file in '{missing}'"
+    assert err.startswith(f"Anki cannot write its temporary files: {anki_says}")
+    assert err.endswith("; set TMPDIR to a folder you can write to\n")
+    assert not (sample / "preview.html").exists()
+
+
+@pytest.mark.parametrize(("seed", "combined"), [(1, False), (2, False), (3, True)])
+def test_check_and_build_agree_after_any_reordering(
+    project: Path, seed: int, combined: bool
+) -> None:
+    """`build --check` compares decks as Anki imports them, a build writes a deck whose bytes
+    change: after shuffling a section's cards (every kind, so note types change places
+    too) the two must say the same."""
+    import random
+
+    import yaml
+
+    data = yaml.safe_load((FIXTURES / "sample.yaml").read_text(encoding="utf-8"))
+    path = project / "cards" / "sample.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    mode = ["--combined"] if combined else []
+    assert run("build", *mode)[0] == 0
+    random.Random(seed).shuffle(data["cards"])
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    code, out, _ = run("build", "--check", *mode)
+    written = "(written;" in run("build", *mode)[1]
+    assert (code == 1, written) == (True, True), out
+    assert run("build", "--check", *mode)[0] == 0
+
+
+def test_renaming_a_card_file_changes_no_combined_deck(project: Path) -> None:
+    # The sections' order in --combined came from their files' names, which Anki never
+    # sees: --check said "up to date" and a build rewrote the deck.
+    cards = project / "cards"
+    for name, deck in (("a", "T::B"), ("b", "T::A")):
+        (cards / f"{name}.yaml").write_text(
+            f'id: {name}\ntitle: {name}\ndeck: "{deck}"\ncards:\n'
+            f"  - {{id: {name}1, kind: term, term: t{name}, meaning: m{name}}}\n",
+            encoding="utf-8",
+        )
+    assert run("build", "--combined")[0] == 0
+    before = _decks(project)
+    (cards / "a.yaml").rename(cards / "c.yaml")
+
+    code, out, _ = run("build", "--combined", "--check")
+    assert (code, out) == (0, "1 deck up to date\n")
+    code, out, _ = run("build", "--combined")
+    assert (code, "(unchanged;" in out) == (0, True)
+    assert {k: v for k, v in _decks(project).items() if k.endswith(".apkg")} == {
+        k: v for k, v in before.items() if k.endswith(".apkg")
+    }
+
+
+def test_a_card_moved_between_sections_of_a_combined_deck_is_stale(project: Path) -> None:
+    # Its place in its new deck is the one it had in the old: only its deck changed, and a
+    # learner importing the deck for the first time gets it where the deck file says.
+    cards = project / "cards"
+    head = 'title: {0}\ndeck: "T::{0}"\ncards:\n'
+    a1 = "  - {id: a1, kind: term, term: x, meaning: y}\n"
+    a2 = "  - {id: a2, kind: term, term: x2, meaning: y2}\n"
+    b1 = "  - {id: b1, kind: term, term: x3, meaning: y3}\n"
+    (cards / "a.yaml").write_text("id: a\n" + head.format("A") + a1 + a2, encoding="utf-8")
+    (cards / "b.yaml").write_text("id: b\n" + head.format("B") + b1, encoding="utf-8")
+    assert run("build", "--combined")[0] == 0
+    (cards / "a.yaml").write_text("id: a\n" + head.format("A") + a1, encoding="utf-8")
+    (cards / "b.yaml").write_text("id: b\n" + head.format("B") + b1 + a2, encoding="utf-8")
+
+    code, out, _ = run("build", "--combined", "--check")
+    assert (code, out) == (
+        1,
+        "cards/.ankigen-ids: not what a build writes (missing, or cards changed since); run "
+        "'ankigen build' and commit it with your cards\n"
+        "decks/combined.apkg: stale (cards changed since it was built); run 'ankigen build'\n",
+    )
+    assert "(written;" in run("build", "--combined")[1]
+    assert run("build", "--combined", "--check")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("sql", "shown"),
+    [
+        (
+            "UPDATE cards SET nid = 9223372036854775807 WHERE nid = (SELECT MIN(id) FROM notes);"
+            "UPDATE notes SET id = 9223372036854775807 WHERE id = (SELECT MIN(id) FROM notes)",
+            "(9223372036854775807, 1700000000)",
+        ),
+        ("UPDATE notes SET mod = 1956568780800", "1956568780800)"),  # in the year 63,970
+        (
+            "UPDATE cards SET id = 253402300800000 WHERE id = (SELECT MIN(id) FROM cards)",
+            "(253402300800000, 0)",
+        ),
+    ],
+)
+def test_a_previous_deck_with_ids_out_of_range_is_replaced(
+    sample: Path, tmp_path: Path, sql: str, shown: str
+) -> None:
+    import sqlite3
+
+    assert run("build")[0] == 0
+    (sample / "decks" / ".ankigen-build.json").unlink()
+    # The decks are read back only by the first build after an upgrade (no identity file).
+    (sample / "cards" / ".ankigen-ids").unlink()
+    deck = sample / "decks" / "sample.apkg"
+    with zipfile.ZipFile(deck) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    database = tmp_path / "collection.anki2"
+    database.write_bytes(entries["collection.anki2"])
+    db = sqlite3.connect(database)
+    db.executescript(sql)
+    db.commit()
+    db.close()
+    entries["collection.anki2"] = database.read_bytes()
+    with zipfile.ZipFile(deck, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    with (sample / "cards" / "sample.yaml").open("a", encoding="utf-8") as f:
+        f.write("  - {id: new-card, kind: term, term: t, meaning: m}\n")  # a new id is taken
+
+    code, out, err = run("build")
+    assert code == 0
+    assert err.startswith("decks/sample.apkg: cannot read the previous build (not an ankigen")
+    assert "an id or a time after the year 9999 (" in err and shown in err
+    assert "(written;" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("net.yaml", None),
+        ("日本語.yaml", None),
+        ("net.yaml.", "ends in a dot or a space, which Windows drops from a file name"),
+        ("net.yaml ", "ends in a dot or a space, which Windows drops from a file name"),
+        ("LPT¹.yaml", "is a name Windows keeps for a device (LPT¹): no file there can have it"),
+        ("console.yaml", None),  # only the whole name before the first dot is a device's
+        ("a?.yaml", "holds '?', which Windows does not allow in a file name"),
+        (
+            "a\u2066b.yaml",
+            "holds U+2066 (LEFT-TO-RIGHT ISOLATE), an invisible formatting character",
+        ),
+        ("a\u3164.yaml", "holds U+3164 (HANGUL FILLER), an invisible formatting character"),
+    ],
+)
+def test_file_names_every_system_can_hold(name: str, why: str | None) -> None:
+    from ankigen.names import file_name_problem
+
+    assert file_name_problem(name) == why

@@ -7,6 +7,7 @@ history, or at what the report tells the learner to do.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -330,3 +331,52 @@ def test_merge_note_types_on_import_moves_retired_notes_and_keeps_reviews(tmp_pa
 
 def sqlite_guids(apkg: Path) -> list[tuple[str]]:
     return [(row[1],) for row in _rows(apkg)["notes"]]
+
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="symbolic links and FIFOs")
+
+
+@posix_only
+def test_an_identity_file_linked_out_of_the_cards_folder_is_never_written(project):
+    shutil.copy(FIXTURES / "sample.yaml", project / "cards" / "sample.yaml")
+    victim = project / "victim.txt"
+    victim.write_text("mine", encoding="utf-8")
+    (project / IDS).symlink_to(victim)
+    code, out, err = run("build")
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith("cards/.ankigen-ids:1:1: not an identity entry")
+    # A link to an identity file outside: read, but never written through.
+    (project / IDS).unlink()
+    assert run("build")[0] == 0
+    shutil.move(project / IDS, victim)
+    (project / IDS).symlink_to(victim)
+    text = victim.read_text(encoding="utf-8")
+    path = project / "cards" / "sample.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("起動が速い", "起動が早い"), "utf-8")
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"cards/.ankigen-ids: is a symbolic link to {victim}, outside the cards folder cards; "
+        "ankigen never writes through it: remove the link\n"
+    )
+    assert victim.read_text(encoding="utf-8") == text
+
+
+@posix_only
+def test_an_identity_file_that_is_a_fifo_is_refused_not_waited_for(project):
+    shutil.copy(FIXTURES / "sample.yaml", project / "cards" / "sample.yaml")
+    os.mkfifo(project / IDS)
+    code, out, err = run("build")
+    assert (code, out) == (1, "")
+    assert err == (
+        "cards/.ankigen-ids: cannot read the identity file (not a regular file); restore it "
+        "from git (git checkout -- the file): it keeps your notes' reviews\n"
+    )
+
+
+def test_an_identity_file_checked_out_with_crlf_is_current(project):
+    shutil.copy(FIXTURES / "sample.yaml", project / "cards" / "sample.yaml")
+    assert run("build")[0] == 0
+    text = (project / IDS).read_bytes()
+    (project / IDS).write_bytes(text.replace(b"\n", b"\r\n"))  # git's autocrlf on Windows
+    assert run("build", "--check")[0] == 0

@@ -67,7 +67,7 @@ def _start_build(project: Path, epoch: str, stderr: int = subprocess.DEVNULL) ->
 
 # Runs a build whose first write of a deck's bytes (a zip: "PK...") stops halfway, with
 # those bytes flushed, and waits there to be killed. It patches os.fdopen, through which
-# a deck is written in place (output.write_atomically), not ankigen's own code.
+# a deck is written in place (output.Writes), not ankigen's own code.
 STALLING_BUILD = r"""
 import os, sys, time
 from pathlib import Path
