@@ -92,17 +92,17 @@ def _read(path: Path, limit: int) -> bytes:
 # How each raster or sound format's files begin (a browser, and a phone's player, trust
 # the content, not the name).
 _SIGNATURES = {
-    ".png": ("PNG", lambda d: d.startswith(b"\x89PNG\r\n\x1a\n")),
-    ".jpg": ("JPEG", lambda d: d.startswith(b"\xff\xd8\xff")),
-    ".jpeg": ("JPEG", lambda d: d.startswith(b"\xff\xd8\xff")),
-    ".gif": ("GIF", lambda d: d[:6] in (b"GIF87a", b"GIF89a")),
-    ".webp": ("WebP", lambda d: d[:4] == b"RIFF" and d[8:12] == b"WEBP"),
+    ".png": ("a PNG", lambda d: d.startswith(b"\x89PNG\r\n\x1a\n")),
+    ".jpg": ("a JPEG", lambda d: d.startswith(b"\xff\xd8\xff")),
+    ".jpeg": ("a JPEG", lambda d: d.startswith(b"\xff\xd8\xff")),
+    ".gif": ("a GIF", lambda d: d[:6] in (b"GIF87a", b"GIF89a")),
+    ".webp": ("a WebP", lambda d: d[:4] == b"RIFF" and d[8:12] == b"WEBP"),
     # An ID3 tag, or straight away an MPEG audio frame (its 11 sync bits set).
-    ".mp3": ("MP3", lambda d: d[:3] == b"ID3" or (len(d) > 1 and d[0] == 0xFF and d[1] >= 0xE0)),
-    ".ogg": ("Ogg", lambda d: d[:4] == b"OggS"),
-    ".opus": ("Ogg Opus", lambda d: d[:4] == b"OggS"),
-    ".m4a": ("MPEG-4 audio", lambda d: d[4:8] == b"ftyp"),
-    ".wav": ("WAV", lambda d: d[:4] == b"RIFF" and d[8:12] == b"WAVE"),
+    ".mp3": ("an MP3", lambda d: d[:3] == b"ID3" or (len(d) > 1 and d[0] == 0xFF and d[1] >= 0xE0)),
+    ".ogg": ("an Ogg", lambda d: d[:4] == b"OggS"),
+    ".opus": ("an Ogg Opus", lambda d: d[:4] == b"OggS"),
+    ".m4a": ("an M4A (MPEG-4 audio)", lambda d: d[4:8] == b"ftyp"),
+    ".wav": ("a WAV", lambda d: d[:4] == b"RIFF" and d[8:12] == b"WAVE"),
 }
 
 
@@ -110,5 +110,5 @@ def _content_problem(data: bytes, suffix: str) -> str | None:
     kind, matches = _SIGNATURES[suffix]
     if not matches(data):
         what = "sound file" if suffix in AUDIO_TYPES else "image"
-        return f"is not a {kind} {what} (its content does not begin as one)"
+        return f"is not {kind} {what} (its content does not begin as one)"
     return None

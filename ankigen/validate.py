@@ -398,7 +398,7 @@ def _card(
     )
 
 
-_SIDES = (("image_side", "image", "an image"), ("audio_side", "audio", "sound"))
+_SIDES = (("image_side", "image", "an image"), ("audio_side", "audio", "a sound file"))
 
 
 def _placed(raw: Mapping, values: dict[str, Any], ctx: Context) -> bool:
