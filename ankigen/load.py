@@ -248,16 +248,17 @@ def _report_syntax_error(
             where = f" ({error.context} at line {error.context_mark.line + 1})"
         message = f"{problem}{where}"
     loc = Loc(display, mark.line + 1, mark.column + 1)
-    hint = _hint(error, mark)
+    hint = _hint(error, mark, text)
     excerpt = "\n" + source_excerpt(text, mark.line, mark.column) if show_source else ""
     problems.add(
         loc, f"YAML syntax error: {message}{excerpt}" + (f"\n  hint: {hint}" if hint else "")
     )
 
 
-def _hint(error: yaml.MarkedYAMLError, mark: Any) -> str | None:
+def _hint(error: yaml.MarkedYAMLError, mark: Any, text: str) -> str | None:
     problem = str(error.problem)
     context = str(error.context or "")
+    line = _line(text, mark.line)
     if "'\\t'" in problem:
         return None  # the message says it all
     if "escape" in problem:
@@ -265,19 +266,78 @@ def _hint(error: yaml.MarkedYAMLError, mark: Any) -> str | None:
     if "could not find expected ':'" in problem:
         return "is a ':' missing after a key, or does a value go on over lines? quote it"
     if "mapping values are not allowed" in problem:
-        return "a value holding ': ' must be quoted, e.g. meaning: \"a: b\""
+        return _over_indented(text, mark) or (
+            "a value holding ': ' must be quoted, e.g. meaning: \"a: b\""
+        )
     if "quoted scalar" in context:
         return (
             "close the quote with the same mark it opens with; "
             "a quote inside is doubled ('') or escaped (\\\")"
         )
     if "flow sequence" in context or "flow mapping" in context:
-        line = error.context_mark.line + 1 if error.context_mark else mark.line + 1
-        return f"a '[' or '{{' opened at line {line} is not closed, or a value in it needs quotes"
+        number = error.context_mark.line + 1 if error.context_mark else mark.line + 1
+        return f"a '[' or '{{' opened at line {number} is not closed, or a value in it needs quotes"
     if "exceeded maximum nesting depth" in problem:
         return "brackets nested this deep are not a card; check for a missing ']' or '}'"
+    trap = quote_hint(line, mark.column)
+    if trap:
+        return trap
     if "block end" in problem or "block mapping" in context or "simple key" in context:
         return "check the indentation: the keys of one mapping start in the same column"
+    return None
+
+
+def _line(text: str, number: int) -> str:
+    """The 0-based line `number` of the text ("" past its end)."""
+    lines = text.split("\n")
+    return lines[number].rstrip("\r") if number < len(lines) else ""
+
+
+# A value written after `key: ` or `- ` that starts with a character YAML reads as syntax.
+_TRAP = re.compile(r"^(?P<lead>[ \t]*(?:- +)*(?:[^\s\"'#-][^#]*?: +)?)(?P<value>[`@*\[{].*?)\s*$")
+_TRAPS = {
+    "`": "a value cannot start with '`' in YAML",
+    "@": "a value cannot start with '@' in YAML (it is reserved)",
+    "*": "a value starting with '*' is read as an alias (a reference to an anchor)",
+    "[": "a value starting with '[' is read as a list",
+    "{": "a value starting with '{' is read as a mapping",
+}
+
+
+def quote_hint(line: str, column: int) -> str | None:
+    """The hint for a value on this line that YAML reads as syntax (`[SYN] flag`, `*.log`,
+    backticks), if the problem at `column` is in it: quote the whole value."""
+    found = _TRAP.match(line)
+    if not found or column < len(found["lead"]):
+        return None
+    value = found["value"]
+    if '"' in value or "\\" in value:
+        quoted = "'" + value.replace("'", "''") + "'"
+    else:
+        quoted = f'"{value}"'
+    return f"{_TRAPS[value[0]]}; quote the whole value: {found['lead'].lstrip()}{quoted}"
+
+
+# A line that is a key alone, as far as the colon: `      term: NAT`.
+_KEY_ALONE = re.compile(r"^(?P<indent>[ ]*)(?:- +)?(?P<key>[A-Za-z_][\w-]*)[ ]*$")
+
+
+def _over_indented(text: str, mark: Any) -> str | None:
+    """A key indented more than the keys before it reads, to YAML, as more of the value
+    above; its ': ' is then the problem. Said as what it is, not as a value to quote."""
+    found = _KEY_ALONE.match(_line(text, mark.line)[: mark.column])
+    if not found:
+        return None
+    for number in range(mark.line - 1, -1, -1):
+        above = _line(text, number)
+        key = re.match(r"^([ ]*)(?:- +)?([^\s:#][^:#]*?):(?: |$)", above)
+        if key and len(key[1]) < len(found["indent"]):
+            return (
+                f"'{found['key']}' is indented more than '{key[2]}' on line {number + 1}: "
+                "the keys of one mapping start in the same column"
+            )
+        if above.strip() and not above.lstrip().startswith("#"):
+            break
     return None
 
 
@@ -350,6 +410,7 @@ _MappingEndEvent = yaml.MappingEndEvent
 _SequenceStartEvent = yaml.SequenceStartEvent
 _SequenceEndEvent = yaml.SequenceEndEvent
 _MAX_DEPTH = 64
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s]")
 _COMMENT_AFTER = re.compile(r"[ \t]+(#[^\n]*)")
 
 
@@ -406,10 +467,18 @@ class _Builder:
             if event.tag is not None:
                 self.check_tag(event, "seq")
             return self.sequence(event, depth + 1)
-        # An alias: refused where it is written, before anything could expand it.
+        # An alias: refused where it is written, before anything could expand it. In a
+        # file without anchors, `*` was meant as text (`*.log`, `*note*`).
+        mark = event.start_mark
+        hint = (
+            None
+            if _ANCHOR.search(self.text)
+            else quote_hint(_line(self.text, mark.line), mark.column)
+        )
         self.refuse(
-            event.start_mark,
-            "YAML anchors and aliases are not supported; write the value out in full",
+            mark,
+            "YAML anchors and aliases are not supported; write the value out in full"
+            + (f"\n  hint: {hint}" if hint else ""),
         )
 
     def check_tag(self, event: Any, kind: str) -> None:

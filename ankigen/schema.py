@@ -83,7 +83,10 @@ class Text(Field):
 
     def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
         if not isinstance(value, str):
-            ctx.error(loc, key, f"expected text, got {describe(value)}")
+            # `meaning: [SYN]`: YAML's list (or `{x}`, a mapping), where text was meant.
+            bracket = "[" if isinstance(value, list) else "{" if isinstance(value, dict) else ""
+            quote = f" (to write text that starts with '{bracket}', quote it)" if bracket else ""
+            ctx.error(loc, key, f"expected text, got {describe(value)}{quote}")
             return None
         stripped = value.strip()
         if not stripped:

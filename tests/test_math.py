@@ -20,9 +20,7 @@ def _faces(col, *ids: str) -> list[str]:
     return faces
 
 
-def test_math_cards_reach_anki_marked_for_mathjax_and_the_rest_stays_ignored(
-    project, collection
-):
+def test_math_cards_reach_anki_marked_for_mathjax_and_the_rest_stays_ignored(project, collection):
     shutil.copy(FIXTURES / "math" / "math.yaml", project / "cards")
     assert run("build")[0] == 0
     import_apkg(collection, project / "decks" / "math.apkg")
