@@ -31,6 +31,7 @@ from ankigen.kinds import generate
 from ankigen.lint import lint
 from ankigen.load import load_file
 from ankigen.package import IdAllocator, Memory, Snapshot, build_package, read_package
+from ankigen.project import project_css
 from ankigen.validate import COMBINED, Validator
 
 # Any letter case (Windows and macOS folders do not tell `a.YAML` from `a.yaml`). A
@@ -79,6 +80,8 @@ class Result:
     scratch: tempfile.TemporaryDirectory[str] | None = None
     # What the learner must do in Anki after importing (changes.py).
     findings: Findings = field(default_factory=Findings)
+    # Note types whose style (CSS) differs from the last build's: Anki updates it in place.
+    restyled: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         """The new decks are written (or not needed): their scratch copies go."""
@@ -214,7 +217,8 @@ def plan(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build(files, keys, inputs, current, last, out_dir, strict, combined, progress)
+        css = project_css(cards_dir)
+        return _build(files, keys, inputs, current, last, out_dir, strict, combined, progress, css)
     finally:
         if collecting:
             gc.enable()
@@ -383,9 +387,11 @@ def _without_locations(cards: tuple[Card, ...]) -> list[Card]:
 Decks = list[tuple[DeckHeader, list[Card]]]  # (deck, its checked cards) for one package
 
 
-def make(decks: Decks, memory: Memory, clock: int, ids: IdAllocator) -> tuple[bytes, Snapshot]:
+def make(
+    decks: Decks, memory: Memory, clock: int, ids: IdAllocator, css: str = ""
+) -> tuple[bytes, Snapshot]:
     notes = [(deck, generate(cards, memory.slots)) for deck, cards in decks]
-    return build_package(notes, memory, clock, ids)
+    return build_package(notes, memory, clock, ids, css)
 
 
 def _build(
@@ -398,6 +404,7 @@ def _build(
     strict: bool,
     combined: bool,
     progress: Progress | None,
+    css: str = "",
 ) -> Result:
     notices: list[str] = []
     kept = {out_dir / record["deck"] for record in current.values()}
@@ -483,12 +490,13 @@ def _build(
             path = out_dir / f"{section.id}.apkg"
             header, cards = section.deck_header(), _without_locations(section.cards)
             del section  # its parser marks go before the notes are made
-            packed = make([(header, cards)], memory, now, ids)
+            packed = make([(header, cards)], memory, now, ids, css)
             decks.append(keep(path, *packed))
         stop_if_wrong(problems, warnings, strict)
         if combined:
             path = out_dir / f"{COMBINED}.apkg"
-            packed = make([(s.deck_header(), list(s.cards)) for s in waiting], memory, now, ids)
+            sections = [(s.deck_header(), list(s.cards)) for s in waiting]
+            packed = make(sections, memory, now, ids, css)
             decks.append(keep(path, *packed))
 
         built = {deck.path: deck.snapshot for deck in decks if deck.snapshot is not None}
@@ -505,12 +513,29 @@ def _build(
             note_types=_note_types(decks, last),
         )
         return Result(
-            decks, warnings, sorted(notices), stamp=stamp, scratch=scratch, findings=findings
+            decks,
+            warnings,
+            sorted(notices),
+            stamp=stamp,
+            scratch=scratch,
+            findings=findings,
+            restyled=_restyled(decks, memory),
         )
     except BaseException:
         if scratch is not None:
             scratch.cleanup()
         raise
+
+
+def _restyled(decks: list[Deck], memory: Memory) -> list[str]:
+    """The note types whose CSS is not what the last build gave them."""
+    names = set()
+    for deck in decks:
+        for type_id, note_type in (deck.snapshot.note_types if deck.snapshot else {}).items():
+            before = memory.note_types.get(type_id)
+            if before is not None and before.get("css") != note_type["css"]:
+                names.add(note_type["name"])
+    return sorted(names)
 
 
 def _deck_record(deck: Deck, last: stamps.Stamp | None) -> Record:
