@@ -609,7 +609,9 @@ def _deck(
         max(ids, default=0),
     )
     for guid, row in snapshot.notes.items():
-        before = memory.notes.get(guid)
+        # A deck file made for the first time (the first `--combined`) adds every note to
+        # it, even those another deck already holds (with the same guid and time).
+        before = memory.notes.get(guid) if previous is not None else None
         if before is None:
             deck.added += 1
         elif before.mod == row.mod:
@@ -669,15 +671,16 @@ def check(
     result = plan(cards_dir, out_dir, strict, combined)
     result.close()  # compared by what Anki imports: the new decks' bytes are not needed
     stale = []
+    command = "ankigen build --combined" if combined else "ankigen build"
     for deck in result.decks:
         if deck.snapshot is None:  # known current from the last build's stamp
             continue
         if deck.same_import is None:
             if not deck.path.exists():  # a damaged deck is in the notices already
-                stale.append(f"{deck.path}: missing; run 'ankigen build'")
+                stale.append(f"{deck.path}: missing; run '{command}'")
         elif not deck.same_import:
             stale.append(
-                f"{deck.path}: stale (cards changed since it was built); run 'ankigen build'"
+                f"{deck.path}: stale (cards changed since it was built); run '{command}'"
             )
     stale += result.notices
     return result, stale

@@ -142,7 +142,11 @@ def test_combined_deck_holds_every_section_as_a_subdeck(sample, collection, samp
     assert (code, out) == (
         0,
         f"decks/combined.apkg: {counted(notes, 'note')}, {counted(cards, 'card')} "
-        f"(written; 0 added, 0 changed, {notes} unchanged, 0 removed)\n",
+        # New to this deck file, though the section decks hold the same notes.
+        f"(written; {notes} added, 0 changed, 0 unchanged, 0 removed)\n",
+    )
+    assert run("build", "--combined")[1].endswith(
+        f"(unchanged; 0 added, 0 changed, {notes} unchanged, 0 removed)\n"
     )
     combined = read_package((sample / "decks" / "combined.apkg").read_bytes())
     assert combined.decks == ["Test::More", "Test::Sample"]
@@ -156,6 +160,17 @@ def test_combined_deck_holds_every_section_as_a_subdeck(sample, collection, samp
     assert (len(log.new), len(log.updated)) == (0, 0)
     assert collection.db.scalar("select count() from notes where guid = ?", note_guid("m1")) == 1
     assert run("build", "--check")[0] == 0  # combined.apkg is ours, not a stale leftover
+    more = sample / "cards" / "more.yaml"
+    more.write_text(more.read_text(encoding="utf-8").replace("meaning: b", "meaning: c"))
+    code, out, _ = run("build", "--check", "--combined")
+    assert (code, out) == (
+        1,
+        "decks/combined.apkg: stale (cards changed since it was built); "
+        "run 'ankigen build --combined'\n",
+    )
+    (sample / "decks" / "combined.apkg").unlink()
+    out = run("build", "--check", "--combined")[1]
+    assert out == "decks/combined.apkg: missing; run 'ankigen build --combined'\n"
 
 
 def test_watch_rebuilds_on_change_and_stops_cleanly_on_ctrl_c(sample, monkeypatch, sample_counts):
