@@ -297,3 +297,27 @@ def test_new_leaves_an_existing_schema_alone(project):
 def test_schema_output_writes_the_file(project):
     assert run("schema", "-o", "my.schema.json") == (0, "my.schema.json: written\n", "")
     assert (project / "my.schema.json").read_text(encoding="utf-8") == run("schema")[1]
+
+
+def _hook(hook_id: str) -> dict:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    (hook,) = [h for h in hooks if h["id"] == hook_id]
+    return hook
+
+
+def test_pre_commit_hook_fails_when_the_committed_decks_are_stale(sample):
+    hook = _hook("ankigen-build-check")
+    program, *args = hook["entry"].split()
+    assert program == "ankigen" and hook["pass_filenames"] is False
+    # It runs when a card file, an image or style under cards/, or a deck is committed.
+    for path in ("cards/docker.yaml", "cards/images/a.png", "cards/style.css", "decks/a.apkg"):
+        assert re.search(hook["files"], path), path
+    assert not re.search(hook["files"], "README.md")
+
+    assert run(*args)[0] == 1  # no decks built yet
+    assert run("build")[0] == 0
+    assert run(*args)[0] == 0
+    card_file = sample / "cards" / "sample.yaml"
+    card_file.write_text(card_file.read_text(encoding="utf-8").replace("軽量", "とても軽量"))
+    code, out, _ = run(*args)
+    assert code == 1 and "decks/sample.apkg: stale" in out
