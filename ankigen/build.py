@@ -679,8 +679,6 @@ def check(
             if not deck.path.exists():  # a damaged deck is in the notices already
                 stale.append(f"{deck.path}: missing; run '{command}'")
         elif not deck.same_import:
-            stale.append(
-                f"{deck.path}: stale (cards changed since it was built); run '{command}'"
-            )
+            stale.append(f"{deck.path}: stale (cards changed since it was built); run '{command}'")
     stale += result.notices
     return result, stale
