@@ -206,6 +206,7 @@ def _faces(col, media: dict[str, str], languages: dict[str, str]) -> tuple[list[
             expected = _type_answer_field(card, note_type)
             for side, text in (("front", rendered.question_text), ("back", rendered.answer_text)):
                 text = _type_answer(col, text, expected, side, lang)
+                text = _players(text, rendered, media)
                 text = re.sub(r'src="([^"]+)"', lambda m: f'src="{media.get(m[1], m[1])}"', text)
                 label = f"{note_type['name']} · {card.template()['name']} · {side}"
                 face_id = f"face-{len(body)}"
@@ -216,6 +217,18 @@ def _faces(col, media: dict[str, str], languages: dict[str, str]) -> tuple[list[
                     f"{text}</div></section>"
                 )
     return body, list(styles.values())
+
+
+def _players(text: str, rendered, media: dict[str, str]) -> str:
+    """Anki's reviewer shows a play button where its renderer left `[anki:play:q:0]`
+    (the question's first sound): here, a player of that file."""
+    tags = {"q": rendered.question_av_tags, "a": rendered.answer_av_tags}
+
+    def player(found: re.Match[str]) -> str:
+        name = getattr(tags[found[1]][int(found[2])], "filename", "")
+        return f'<audio controls preload="none" src="{media.get(name, name)}"></audio>'
+
+    return re.sub(r"\[anki:play:([qa]):(\d+)\]", player, text)
 
 
 def _type_answer_field(card, note_type) -> str | None:
