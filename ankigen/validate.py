@@ -362,7 +362,7 @@ def _card(
         values = None  # written in another tool's syntax: one message said so
     else:
         values = _KIND_CHECKS[kind.name](raw, loc, ctx)
-    if values is not None and not _placed(raw, values, ctx):
+    if values is not None and not _placed(raw, ctx):
         values = None
     if values is not None and kind.finish is not None:
         values = kind.finish(values, ctx)
@@ -401,7 +401,7 @@ def _card(
 _SIDES = (("image_side", "image", "an image"), ("audio_side", "audio", "a sound file"))
 
 
-def _placed(raw: Mapping, values: dict[str, Any], ctx: Context) -> bool:
+def _placed(raw: Mapping, ctx: Context) -> bool:
     """A side given for an image or a sound the card does not have is a mistake: the
     learner would never see the picture the author thought was placed."""
     ok = True
