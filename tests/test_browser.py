@@ -403,7 +403,7 @@ FORMULA = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]")
 def test_math_true_lets_anki_mathjax_typeset_that_text_and_nothing_else(math_page):
     report = _measure(math_page, "phone", "light")
 
-    assert len(report["math"]) == 18  # every face of the fixture (a term both ways, ...)
+    assert len(report["math"]) == 20  # every face of the fixture (a term both ways, ...)
     for face, (before, typeset) in report["math"].items():
         formulas = FORMULA.findall(before)
         meant = [f for f in formulas if f not in AS_TEXT]

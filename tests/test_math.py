@@ -43,5 +43,9 @@ def test_math_cards_reach_anki_marked_for_mathjax_and_the_rest_stays_ignored(pro
     assert PROCESS not in command_front
     assert "<div class=\"command\">echo '\\(shown as typed\\)'</div>" in command_front
     assert f"{PROCESS}one: prints \\(x\\) as text</span>" in command_back
+    # Anki hides a gap inside a formula as plain text, so MathJax typesets it with the rest.
+    front, back = _faces(collection, "m-gap-in-formula")
+    assert f"{PROCESS}one: \\(x = [...]\\), a gap in a formula</span>" in front
+    assert f"{PROCESS}one: \\(x = 2\\), a gap in a formula</span>" in back
     # A card's math: false turns it off again.
     assert not any(PROCESS in face for face in _faces(collection, "m-off"))
