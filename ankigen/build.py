@@ -41,9 +41,11 @@ from ankigen.package import (
     Memory,
     Snapshot,
     build_package,
+    css_digest,
     note_type_digest,
     read_package,
 )
+from ankigen.project import project_css
 from ankigen.validate import COMBINED, Validator, deck_key
 
 # Any letter case (Windows and macOS folders do not tell `a.YAML` from `a.yaml`). A
@@ -96,6 +98,8 @@ class Result:
     # Said on stderr, but no reason for --check to fail: why the last build's record was
     # not used (stamp.read).
     remarks: list[str] = field(default_factory=list)
+    # Note types whose style (CSS) differs from the last build's: Anki updates it in place.
+    restyled: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         """The new decks are written (or not needed): their scratch copies go."""
@@ -265,9 +269,11 @@ def _without_locations(cards: tuple[Card, ...]) -> list[Card]:
 Decks = list[tuple[DeckHeader, list[Card]]]  # (deck, its checked cards) for one package
 
 
-def make(decks: Decks, memory: Memory, clock: int, ids: IdAllocator) -> tuple[bytes, Snapshot]:
+def make(
+    decks: Decks, memory: Memory, clock: int, ids: IdAllocator, css: str = ""
+) -> tuple[bytes, Snapshot]:
     notes = [(deck, generate(cards, memory.slots)) for deck, cards in decks]
-    return build_package(notes, memory, clock, ids)
+    return build_package(notes, memory, clock, ids, css)
 
 
 class _Build:
@@ -300,6 +306,7 @@ class _Build:
         self.before, self.memory, self.previous = self._remember()
         self.validator = Validator(self.problems, self.before)
         self.now = clock()
+        self.css = project_css(cards_dir)  # the project's own style, after every note type's
         self.ids = IdAllocator(self.memory, self.now)
 
     def _remember(self) -> tuple[identity.Identity, Memory, dict[Path, bytes]]:
@@ -378,7 +385,8 @@ class _Build:
         return section
 
     def _pack(self, path: Path, decks: Decks) -> None:
-        data, snapshot = make(decks, self.memory, self.now, self.ids)
+        data, snapshot = make(decks, self.memory, self.now, self.ids, self.css)
+        existed = path.exists()
         del decks
         if self.scratch is None:
             self.scratch = output.scratch_folder("the decks being built")
@@ -388,7 +396,7 @@ class _Build:
         except OSError as e:
             raise AnkigenError(f"{file}: cannot keep a built deck: {e.strerror or e}") from None
         self.built.update(identity.entries_of(snapshot))
-        self.decks.append(_deck(path, file, stamps.digest(data), snapshot, self.memory))
+        self.decks.append(_deck(path, file, stamps.digest(data), snapshot, self.memory, existed))
         self.decks[-1].same_import = (
             None if path not in self.previous else self.previous[path] == _imports(snapshot)
         )
@@ -400,7 +408,9 @@ class _Build:
             for card_id, *_ in (line.split(" ") for line in record["card_ids"].split("\n") if line)
         }
         marks = {
-            type_id: identity.NoteTypeMark(json["mod"], note_type_digest(json))
+            type_id: identity.NoteTypeMark(
+                json["mod"], note_type_digest(json), css_digest(json["css"])
+            )
             for deck in self.decks
             if deck.snapshot is not None
             for type_id, json in deck.snapshot.note_types.items()
@@ -433,7 +443,19 @@ class _Build:
             scratch=self.scratch,
             findings=findings,
             identity=None if written == text else (path, text),
+            restyled=_restyled(self.decks, self.memory),
         )
+
+
+def _restyled(decks: list[Deck], memory: Memory) -> list[str]:
+    """The note types whose CSS is not what the last build gave them."""
+    names = set()
+    for deck in decks:
+        for type_id, note_type in (deck.snapshot.note_types if deck.snapshot else {}).items():
+            before = memory.note_types.get(type_id)
+            if before is not None and before.css and before.css != css_digest(note_type["css"]):
+                names.add(note_type["name"])
+    return sorted(names)
 
 
 def _deck_record(deck: Deck, last: stamps.Stamp | None) -> Record:
@@ -464,10 +486,14 @@ def _imports(snapshot: Snapshot) -> bytes:
     return hashlib.sha256(repr(parts).encode()).digest()
 
 
-def _deck(path: Path, file: Path, sha256: str, snapshot: Snapshot, memory: Memory) -> Deck:
+def _deck(
+    path: Path, file: Path, sha256: str, snapshot: Snapshot, memory: Memory, existed: bool
+) -> Deck:
     deck = Deck(path, len(snapshot.notes), len(snapshot.cards), file, sha256, snapshot)
     for guid, row in snapshot.notes.items():
-        before = memory.notes.get(guid)
+        # A deck file made for the first time (the first `--combined`, or into an empty
+        # folder) adds every note to it, even those another deck already holds.
+        before = memory.notes.get(guid) if existed else None
         if before is None:
             deck.added += 1
         elif before.mod == row.mod:
@@ -534,21 +560,20 @@ def check(
     result = plan(cards_dir, out_dir, Options(strict, combined, compare=True))
     result.close()  # compared by what Anki imports: the new decks' bytes are not needed
     stale = []
+    command = "ankigen build --combined" if combined else "ankigen build"
     if result.identity is not None:
         path, _ = result.identity
         stale.append(
             f"{path}: not what a build writes (missing, or cards changed since); run "
-            "'ankigen build' and commit it with your cards"
+            f"'{command}' and commit it with your cards"
         )
     for deck in result.decks:
         if deck.snapshot is None:  # known current from the last build's stamp
             continue
         if deck.same_import is None:
             if not deck.path.exists():  # a damaged deck is in the notices already
-                stale.append(f"{deck.path}: missing; run 'ankigen build'")
+                stale.append(f"{deck.path}: missing; run '{command}'")
         elif not deck.same_import:
-            stale.append(
-                f"{deck.path}: stale (cards changed since it was built); run 'ankigen build'"
-            )
+            stale.append(f"{deck.path}: stale (cards changed since it was built); run '{command}'")
     stale += result.notices
     return result, stale

@@ -33,9 +33,17 @@ class Card:
     # The id its notes' guids are made from: its own, or, for a renamed card, the one its
     # notes were first made under (identity.Identity.origin); set by the build.
     origin: str = ""
+    audio: tuple[Media, ...] = ()  # played with Anki's [sound:...]
+    audio_side: str = "back"  # or "front"
+    math: bool = False  # Anki's MathJax typesets \(...\) and \[...\] in its text
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
+
+    @property
+    def media(self) -> tuple[Media, ...]:
+        """Every file the card's notes show or play, to be packed with them."""
+        return (self.image, *self.audio) if self.image else self.audio
 
 
 class DeckHeader(NamedTuple):
@@ -53,6 +61,7 @@ class Section:
     value_locs: Mapping[str, Loc] = field(default_factory=dict, repr=False)
     description: str | None = None
     silences: Silences = ()  # for every card of the section
+    lang: str | None = None  # the language its cards are written in (BCP 47), if given
 
     def deck_header(self) -> DeckHeader:
         text = f"<b>{escape(self.title)}</b>"

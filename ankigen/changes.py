@@ -163,9 +163,10 @@ def report(found: Findings) -> list[tuple[str, str]]:
     for deck, nids in sorted(by_deck.items()):
         lines.append(
             (
-                f"deck '{deck}': {_count(nids, 'note')} that no card makes any more stay in Anki "
-                "(an import never deletes). To delete them: search the browser for this, select "
-                "all, Notes > Delete",
+                f"deck '{deck}': {_count(nids, 'note')} that no card makes any more "
+                f"{_agree(nids, 'stays', 'stay')} in Anki (an import never deletes). To delete "
+                f"{_agree(nids, 'it', 'them')}: search the browser for this, select all, "
+                "Notes > Delete",
                 _nids(nids),
             )
         )
@@ -174,12 +175,14 @@ def report(found: Findings) -> list[tuple[str, str]]:
         renames.setdefault((old_card, new_card, where), []).append(nid)
     for (old_card, new_card, where), nids in sorted(renames.items()):
         at = f" ({where})" if where else ""
+        them = _agree(nids, "it", "them")
         lines.append(
             (
                 f"card '{new_card}'{at} has the content of the removed card '{old_card}'. If it "
                 f"is '{old_card}' renamed, add `was: {old_card}` to it and build again: it then "
-                f"keeps the old {_count(nids, 'note')} and their reviews, and this line goes. "
-                "If not, delete the old notes: search the browser for this, select all, "
+                f"keeps the old {_count(nids, 'note')} and {_agree(nids, 'its', 'their')} "
+                f"reviews, and this line goes. If not, delete {them}: search the browser for "
+                "this, select all, "
                 "Notes > Delete",
                 _nids(nids),
             )
@@ -188,11 +191,13 @@ def report(found: Findings) -> list[tuple[str, str]]:
         emptied = sorted(found.emptied.values())
         search = " OR ".join(f"(nid:{nid} card:{o + 1})" for nid, ords in emptied for o in ords)
         total = sum(len(ords) for _, ords in emptied)
+        cards, them = range(total), _agree(range(total), "it", "them")
         lines.append(
             (
-                f"{_count(range(total), 'card')} of kept notes are no longer made (a reverse card "
-                "turned off, or a cloze item removed); Anki keeps them, blank or showing 'No cloze "
-                "found'. Tools > Empty Cards removes them; this search shows them first",
+                f"{_count(cards, 'card')} of kept notes {_agree(cards, 'is', 'are')} no longer "
+                f"made (a reverse card turned off, or a cloze item removed); Anki keeps {them}, "
+                f"blank or showing 'No cloze found'. Tools > Empty Cards removes {them}; this "
+                f"search shows {them} first",
                 search,
             )
         )
@@ -202,8 +207,9 @@ def report(found: Findings) -> list[tuple[str, str]]:
     for (old, new), nids in sorted(moves.items()):
         lines.append(
             (
-                f"{_count(nids, 'note')} moved to deck '{new}' stay in '{old}' in Anki (an import "
-                f"never moves cards). To move them: search the browser for this, select all, "
+                f"{_count(nids, 'note')} moved to deck '{new}' {_agree(nids, 'stays', 'stay')} in "
+                f"'{old}' in Anki (an import never moves cards). To move "
+                f"{_agree(nids, 'it', 'them')}: search the browser for this, select all, "
                 f"Cards > Change Deck > '{new}'",
                 _nids(nids),
             )
@@ -215,7 +221,8 @@ def report(found: Findings) -> list[tuple[str, str]]:
         old, new = _TYPE_NAMES.get(old_type, str(old_type)), _TYPE_NAMES[new_type]
         lines.append(
             (
-                f"{_count(nids, 'note')} now use the note type '{new}' (was '{old}'), and Anki "
+                f"{_count(nids, 'note')} now {_agree(nids, 'uses', 'use')} the note type '{new}' "
+                f"(was '{old}'), and Anki "
                 "never changes a note's type on import. Once, keeping every review: search the "
                 f"browser for this, select all, Notes > Change Note Type > '{new}'; then import "
                 "the deck again with 'Update notes: Always'",
@@ -228,6 +235,11 @@ def report(found: Findings) -> list[tuple[str, str]]:
 def _count(items: Any, noun: str) -> str:
     n = len(items)
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _agree(items: Any, one: str, many: str) -> str:
+    """The word that goes with `_count(items, ...)`: "1 note stays", "2 notes stay"."""
+    return one if len(items) == 1 else many
 
 
 def _nids(nids: list[int]) -> str:

@@ -174,6 +174,11 @@ def _print_report(result: Result) -> None:
 
     for deck in result.decks:
         typer.echo(_deck_line(deck))
+    if result.restyled:
+        typer.echo(
+            f"CSS changed for {_count(len(result.restyled), 'note type')} "
+            f"({', '.join(result.restyled)}): the next import updates them in Anki"
+        )
     actions = report(result.findings)
     if actions:
         typer.echo("In Anki, after importing:")

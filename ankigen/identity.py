@@ -122,6 +122,7 @@ class NoteTypeMark:
 
     mod: int
     digest: str
+    css: str = ""  # a digest of its style alone (package.css_digest): the report names it
 
 
 @dataclass
@@ -211,7 +212,9 @@ def parse(text: str, display: str) -> Identity:
                     )
                 continue
             if "notetype" in value:
-                mark = NoteTypeMark(_int(value["mod"]), _str(value["digest"]))
+                mark = NoteTypeMark(
+                    _int(value["mod"]), _str(value["digest"]), _str(value.get("css", ""))
+                )
                 type_id = _int(value["notetype"])
                 if type_id not in note_types or note_types[type_id].mod < mark.mod:
                     note_types[type_id] = mark
@@ -234,7 +237,8 @@ def parse(text: str, display: str) -> Identity:
 def serialize(identity: Identity) -> str:
     lines = [HEADER, json.dumps({"format": FORMAT}), ""]
     for type_id, mark in sorted(identity.note_types.items()):
-        lines.append(json.dumps({"notetype": type_id, "mod": mark.mod, "digest": mark.digest}))
+        line = {"notetype": type_id, "mod": mark.mod, "digest": mark.digest, "css": mark.css}
+        lines.append(json.dumps(line))
         lines.append("")
     order = sorted(identity.notes.values(), key=lambda e: (e.card, e.sub, e.guid))
     for entry in order:

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from ankigen.errors import LazyLoc, Loc, Problems
+from ankigen.syntax import line_of, quote_hint, report_syntax_error
 
 try:  # libyaml parses several times faster; marks (line/column) are the same.
     _FastLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -206,7 +207,7 @@ def parse(text: str, display: str, problems: Problems, show_source: bool = True)
     try:
         return _Builder(loader, display, problems, text).document()
     except yaml.MarkedYAMLError as e:
-        _report_syntax_error(text, display, problems, e, show_source)
+        report_syntax_error(text, display, problems, e, show_source)
         return BROKEN
     except _Refused:
         return BROKEN
@@ -215,89 +216,6 @@ def parse(text: str, display: str, problems: Problems, show_source: bool = True)
         return BROKEN
     finally:
         loader.dispose()
-
-
-def _report_syntax_error(
-    text: str, display: str, problems: Problems, first: yaml.MarkedYAMLError, show_source: bool
-) -> None:
-    # Parse again with the pure-Python loader: its messages are the same whether or not
-    # libyaml is installed, so users and tests see one wording. Where it finds nothing
-    # (it has no nesting limit, and reads "\ud800" as text) libyaml's error stands.
-    loader = yaml.SafeLoader(text)
-    error = first
-    try:
-        loader.get_single_node()
-    except yaml.MarkedYAMLError as e:
-        error = e
-    except (ValueError, RecursionError):
-        pass
-    finally:
-        loader.dispose()
-    mark = error.problem_mark or error.context_mark
-    assert mark is not None
-    problem = str(error.problem)
-    if "'\\t'" in problem:
-        message = "tab character; indent with spaces"
-    elif "end of stream" in problem and "quoted scalar" in str(error.context):
-        # The file ended inside quotes: the place to fix is where they open.
-        mark = error.context_mark or mark
-        message = "a quoted text that is never closed (the file ends inside it)"
-    else:
-        where = ""
-        if error.context and error.context_mark and error.context_mark.line != mark.line:
-            where = f" ({error.context} at line {error.context_mark.line + 1})"
-        message = f"{problem}{where}"
-    loc = Loc(display, mark.line + 1, mark.column + 1)
-    hint = _hint(error, mark)
-    excerpt = "\n" + source_excerpt(text, mark.line, mark.column) if show_source else ""
-    problems.add(
-        loc, f"YAML syntax error: {message}{excerpt}" + (f"\n  hint: {hint}" if hint else "")
-    )
-
-
-def _hint(error: yaml.MarkedYAMLError, mark: Any) -> str | None:
-    problem = str(error.problem)
-    context = str(error.context or "")
-    if "'\\t'" in problem:
-        return None  # the message says it all
-    if "escape" in problem:
-        return "\\u and \\U escapes must name a character (not half of a UTF-16 pair)"
-    if "could not find expected ':'" in problem:
-        return "is a ':' missing after a key, or does a value go on over lines? quote it"
-    if "mapping values are not allowed" in problem:
-        return "a value holding ': ' must be quoted, e.g. meaning: \"a: b\""
-    if "quoted scalar" in context:
-        return (
-            "close the quote with the same mark it opens with; "
-            "a quote inside is doubled ('') or escaped (\\\")"
-        )
-    if "flow sequence" in context or "flow mapping" in context:
-        line = error.context_mark.line + 1 if error.context_mark else mark.line + 1
-        return f"a '[' or '{{' opened at line {line} is not closed, or a value in it needs quotes"
-    if "exceeded maximum nesting depth" in problem:
-        return "brackets nested this deep are not a card; check for a missing ']' or '}'"
-    if "block end" in problem or "block mapping" in context or "simple key" in context:
-        return "check the indentation: the keys of one mapping start in the same column"
-    return None
-
-
-_EXCERPT_WIDTH = 76
-
-
-def source_excerpt(text: str, line: int, column: int) -> str:
-    """The 0-based line with a caret under the 0-based column, as ruff and rustc show it."""
-    lines = text.split("\n")
-    source = lines[line].rstrip("\r") if line < len(lines) else ""
-    source = source.replace("\t", " ")
-    if len(source) > _EXCERPT_WIDTH:  # a long line: the part around the column
-        start = max(0, min(column - _EXCERPT_WIDTH // 2, len(source) - _EXCERPT_WIDTH))
-        source = ("…" if start else "") + source[start : start + _EXCERPT_WIDTH]
-        column = column - start + (1 if start else 0)
-    # Wide characters (CJK) take two cells in a terminal: the caret must move as far.
-    pad = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in source[:column])
-    number = str(line + 1)
-    gutter = " " * len(number)
-    return f" {number} | {source}\n {gutter} | {' ' * pad}^"
 
 
 def _impossible(tag: str, value: str, event: Any) -> str:
@@ -350,6 +268,7 @@ _MappingEndEvent = yaml.MappingEndEvent
 _SequenceStartEvent = yaml.SequenceStartEvent
 _SequenceEndEvent = yaml.SequenceEndEvent
 _MAX_DEPTH = 64
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s]")
 _COMMENT_AFTER = re.compile(r"[ \t]+(#[^\n]*)")
 
 
@@ -406,10 +325,18 @@ class _Builder:
             if event.tag is not None:
                 self.check_tag(event, "seq")
             return self.sequence(event, depth + 1)
-        # An alias: refused where it is written, before anything could expand it.
+        # An alias: refused where it is written, before anything could expand it. In a
+        # file without anchors, `*` was meant as text (`*.log`, `*note*`).
+        mark = event.start_mark
+        hint = (
+            None
+            if _ANCHOR.search(self.text)
+            else quote_hint(line_of(self.text, mark.line), mark.column)
+        )
         self.refuse(
-            event.start_mark,
-            "YAML anchors and aliases are not supported; write the value out in full",
+            mark,
+            "YAML anchors and aliases are not supported; write the value out in full"
+            + (f"\n  hint: {hint}" if hint else ""),
         )
 
     def check_tag(self, event: Any, kind: str) -> None:

@@ -146,6 +146,14 @@ def text_html(text: str) -> str:
     )
 
 
+def math_html(html: str, math: bool) -> str:
+    """HTML whose \\(...\\) and \\[...\\] Anki's MathJax typesets, when the card asks for
+    math. Every card face is inside a `mathjax_ignore` element (package.py), and MathJax 3
+    processes again an element inside one that has the class `mathjax_process`. Code inside
+    stays as written: MathJax skips `code` and `pre` elements."""
+    return f'<span class="mathjax_process">{html}</span>' if math and html else html
+
+
 def code_html(text: str) -> str:
     """A command, exactly as typed: escaped, nothing interpreted."""
     if not _SPECIAL.search(text):

@@ -9,7 +9,7 @@ from pathlib import Path
 import genanki
 
 from ankigen.cards import Card
-from ankigen.markup import text_html
+from ankigen.markup import math_html, text_html
 from ankigen.media import Media
 
 # Anki's ids are milliseconds in 64 bits and its dates end with the year 9999: the latest
@@ -93,7 +93,8 @@ NOTE_BLOCK = '{{#Note}}<div class="note">{{Note}}</div>{{/Note}}'
 # Anki's own hint filter: folded until the learner taps it.
 HINT = '{{#Hint}}<div class="hint">{{hint:Hint}}</div>{{/Hint}}'
 
-# Every note type ends with these two fields, so any kind of card can show an image.
+# Every note type ends with these two fields, so any kind of card can show an image (and
+# play a sound).
 IMAGE_FIELDS = ("FrontImage", "BackImage")
 FRONT_IMAGE = '{{#FrontImage}}<div class="image">{{FrontImage}}</div>{{/FrontImage}}'
 BACK_IMAGE = '{{#BackImage}}<div class="image">{{BackImage}}</div>{{/BackImage}}'
@@ -111,7 +112,7 @@ class CardNotes:
         self.note_type = note_type
         self.places = _places(note_type)
         self.common = _filled(self.places, [""] * len(note_type.fields), _common(card))
-        self.media = (card.image,) if card.image else ()
+        self.media = card.media
 
     def note(
         self, fields: dict[str, str], *ids: str, data: str = "", guid: str | None = None
@@ -147,7 +148,7 @@ def note_of(
         note_type,
         tuple(values),
         card.tags,
-        (card.image,) if card.image else (),
+        card.media,
         data,
         (card.id, card.origin or card.id, *ids),
     )
@@ -157,12 +158,17 @@ def _common(card: Card) -> dict[str, str]:
     """The fields every kind's notes have, from the card's common keys."""
     common = {}
     if card.hint:
-        common["Hint"] = text_html(card.hint)
+        common["Hint"] = math_html(text_html(card.hint), card.math)
     if card.note:
-        common["Note"] = text_html(card.note)
+        common["Note"] = math_html(text_html(card.note), card.math)
     if card.image is not None:
         img = f'<img src="{card.image.name}" alt="">'
         common["FrontImage" if card.image_side == "front" else "BackImage"] = img
+    if card.audio:
+        # The media fields are the only place a published note type has for sound: after
+        # the image, Anki shows each [sound:...] as a play button and plays it on its own.
+        side = "FrontImage" if card.audio_side == "front" else "BackImage"
+        common[side] = common.get(side, "") + "".join(f"[sound:{m.name}]" for m in card.audio)
     return common
 
 

@@ -60,8 +60,8 @@ class _Shape:
     Decided as genanki's `Note` decides it (its `_req` for front/back types, its cloze
     pattern for cloze types), without making a genanki note per note."""
 
-    def __init__(self, note_type: NoteType) -> None:
-        self.model = _model(note_type)
+    def __init__(self, note_type: NoteType, css: str) -> None:
+        self.model = _model(note_type, css)
         self.sort_field = self.model.sort_field_index
         self.cloze_fields: list[int] = []
         if note_type.cloze:
@@ -87,10 +87,10 @@ class _Shape:
 
 
 @functools.cache
-def _shape(note_type: NoteType) -> _Shape:
+def _shape(note_type: NoteType, css: str = "") -> _Shape:
     # Once per note type and process, not per deck: genanki works out which fields a
     # template needs by rendering it once per field (60 ms for 30 decks).
-    return _Shape(note_type)
+    return _Shape(note_type, css)
 
 
 _CLOZE = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)  # genanki's
@@ -166,7 +166,9 @@ class Memory:
                     self.slots[guid] = snapshot.slots[guid]
         self.cards.update(snapshot.cards)
         for type_id, note_type in snapshot.note_types.items():
-            mark = NoteTypeMark(note_type["mod"], note_type_digest(note_type))
+            mark = NoteTypeMark(
+                note_type["mod"], note_type_digest(note_type), css_digest(note_type["css"])
+            )
             if type_id not in self.note_types or self.note_types[type_id].mod < mark.mod:
                 self.note_types[type_id] = mark
 
@@ -193,7 +195,7 @@ def deck_id(name: str) -> int:
 _AS_WRITTEN = '<div class="mathjax_ignore">{}</div>'
 
 
-def _model(note_type: NoteType) -> genanki.Model:
+def _model(note_type: NoteType, css: str = "") -> genanki.Model:
     # Built anew each time: genanki mutates the template dicts it is given.
     return genanki.Model(
         model_id=note_type.id,
@@ -210,7 +212,8 @@ def _model(note_type: NoteType) -> genanki.Model:
             }
             for t in note_type.templates
         ],
-        css=note_type.css,
+        # The project's own style (`css:` in .ankigen.yaml) after ours, so its rules win.
+        css=f"{note_type.css}\n{css}" if css else note_type.css,
         model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
     )
 
@@ -227,6 +230,11 @@ def _stable_json(note_type_json: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in note_type_json.items() if k not in _VOLATILE_NOTE_TYPE_KEYS}
 
 
+def css_digest(css: str) -> str:
+    """A note type's style as a digest: what the report compares to say it changed."""
+    return hashlib.sha256(css.encode()).hexdigest()[:32]
+
+
 def note_type_digest(note_type_json: dict[str, Any]) -> str:
     """What a learner's Anki takes from a note type, as a digest: equal digests, no update."""
     stable = json.dumps(_stable_json(note_type_json), sort_keys=True, ensure_ascii=True)
@@ -238,6 +246,7 @@ def build_package(
     memory: Memory,
     clock: int,
     ids: IdAllocator,
+    css: str = "",
 ) -> tuple[bytes, Snapshot]:
     """The .apkg holding these decks, and the snapshot of what it holds. Each deck's notes
     are read once, as they are written: they can be made on the way."""
@@ -260,7 +269,9 @@ def build_package(
             for position, note in enumerate(notes):
                 _check_fields(note)
                 guid, fields, type_id = note.guid, note.fields, note.note_type.id
-                shape = shapes.get(type_id) or shapes.setdefault(type_id, _shape(note.note_type))
+                shape = shapes.get(type_id) or shapes.setdefault(
+                    type_id, _shape(note.note_type, css)
+                )
                 model_deck[type_id] = did
                 row = _plan_note(note, memory.notes.get(guid), clock, ids)
                 # The snapshot's keys share the last build's guid strings (a build over every

@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 
 from ankigen import output
-from ankigen.build import Options, plan
+from ankigen.build import Options, load_sections, plan
+from ankigen.cards import Section
 from ankigen.errors import AnkigenError
 from ankigen.mathjax import MathJax
 
@@ -88,6 +89,7 @@ def render_preview(cards_dir: Path, out_dir: Path, mathjax: MathJax | None = Non
     from anki.errors import BackendIOError
 
     result = plan(cards_dir, out_dir, Options(use_stamp=False))
+    languages = {s.deck: s.lang or guess_language(s) for s in load_sections(cards_dir)[0]}
     try:
         workspace = output.scratch_folder("Anki's collection")
     except AnkigenError:
@@ -103,7 +105,7 @@ def render_preview(cards_dir: Path, out_dir: Path, mathjax: MathJax | None = Non
                 col.import_anki_package(request)
             col.models._clear_cache()
             media = _data_urls(Path(col.media.dir()))
-            body, styles = _faces(col, media)
+            body, styles = _faces(col, media, languages)
         except BackendIOError as e:
             # Anki takes its temporary folder from TMPDIR as it is; Python falls back to
             # /tmp when that is missing, so the decks were made and Anki's import fails.
@@ -116,7 +118,8 @@ def render_preview(cards_dir: Path, out_dir: Path, mathjax: MathJax | None = Non
             result.close()
     faces = sum(part.startswith("<section") for part in body)
     return (
-        '<!doctype html>\n<html lang="ja"><head><meta charset="utf-8">'
+        # The page's own words are English; each face says the language of its deck.
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>ankigen preview</title>"
         f"<style>{''.join(styles)}{_PAGE_CSS}</style><script>{_PAGE_SCRIPT}</script>"
@@ -157,7 +160,43 @@ def _data_urls(media_dir: Path) -> dict[str, str]:
     return urls
 
 
-def _faces(col, media: dict[str, str]) -> tuple[list[str], list[str]]:
+# A script only one language of those a learner is likely to use is written in, by the
+# first such character found: kana, hangul, then Han (Chinese), Cyrillic, Greek.
+_SCRIPTS = (
+    ("ja", re.compile("[\u3040-\u30ff]")),
+    ("ko", re.compile("[\uac00-\ud7af]")),
+    ("zh", re.compile("[\u4e00-\u9fff]")),
+    ("ru", re.compile("[\u0400-\u04ff]")),
+    ("el", re.compile("[\u0370-\u03ff]")),
+)
+
+
+def guess_language(section: Section) -> str:
+    """The language a section without `lang:` is written in, from its script; Latin
+    letters (and anything else) are taken as English."""
+    text = "\n".join(
+        value
+        for card in section.cards
+        for value in (*card.values.values(), card.note or "", card.hint or "")
+        if isinstance(value, str)
+    )
+    return next((lang for lang, script in _SCRIPTS if script.search(text)), "en")
+
+
+# What the type-in box asks for, in the deck's language (its primary subtag).
+_TYPE_PROMPTS = {
+    "en": "Type the command",
+    "ja": "コマンドを入力",
+    "zh": "输入命令",
+    "ko": "명령을 입력하세요",
+    "de": "Befehl eingeben",
+    "fr": "Saisissez la commande",
+    "es": "Escribe el comando",
+    "ru": "Введите команду",
+}
+
+
+def _faces(col, media: dict[str, str], languages: dict[str, str]) -> tuple[list[str], list[str]]:
     body: list[str] = []
     styles: dict[int, str] = {}
     for deck in sorted(col.decks.all_names_and_ids(), key=lambda d: d.name):
@@ -165,22 +204,37 @@ def _faces(col, media: dict[str, str]) -> tuple[list[str], list[str]]:
         if not cards:
             continue
         body.append(f"<h2>{html.escape(deck.name)}</h2>")
+        lang = languages.get(deck.name, "en")
         for card in sorted(cards, key=lambda c: (c.due, c.nid, c.ord)):
             note_type = card.note_type()
             styles[note_type["id"]] = note_type["css"]
             rendered = card.render_output()
             expected = _type_answer_field(card, note_type)
             for side, text in (("front", rendered.question_text), ("back", rendered.answer_text)):
-                text = _type_answer(col, text, expected, side)
+                text = _type_answer(col, text, expected, side, lang)
+                text = _players(text, rendered, media)
                 text = re.sub(r'src="([^"]+)"', lambda m: f'src="{media.get(m[1], m[1])}"', text)
                 label = f"{note_type['name']} · {card.template()['name']} · {side}"
                 face_id = f"face-{len(body)}"
                 body.append(
                     f'<section class="face" id="{face_id}"><div class="label">'
                     f"{html.escape(label)} · #{face_id}</div>"
-                    f'<div class="card card{card.ord + 1}">{text}</div></section>'
+                    f'<div class="card card{card.ord + 1}" lang="{html.escape(lang)}">'
+                    f"{text}</div></section>"
                 )
     return body, list(styles.values())
+
+
+def _players(text: str, rendered, media: dict[str, str]) -> str:
+    """Anki's reviewer shows a play button where its renderer left `[anki:play:q:0]`
+    (the question's first sound): here, a player of that file."""
+    tags = {"q": rendered.question_av_tags, "a": rendered.answer_av_tags}
+
+    def player(found: re.Match[str]) -> str:
+        name = getattr(tags[found[1]][int(found[2])], "filename", "")
+        return f'<audio controls preload="none" src="{media.get(name, name)}"></audio>'
+
+    return re.sub(r"\[anki:play:([qa]):(\d+)\]", player, text)
 
 
 def _type_answer_field(card, note_type) -> str | None:
@@ -188,13 +242,14 @@ def _type_answer_field(card, note_type) -> str | None:
     return card.note()[match[1]] if match else None
 
 
-def _type_answer(col, text: str, expected: str | None, side: str) -> str:
+def _type_answer(col, text: str, expected: str | None, side: str, lang: str) -> str:
     # Anki's reviewer, not its template engine, fills in the type-in box: do as it does,
     # with the correct answer typed on the back.
     if expected is None:
         return text
     if side == "front":
-        box = '<input type="text" id="typeans" placeholder="コマンドを入力">'
+        prompt = _TYPE_PROMPTS.get(lang.split("-")[0].lower(), _TYPE_PROMPTS["en"])
+        box = f'<input type="text" id="typeans" lang="{html.escape(lang)}" placeholder="{prompt}">'
         return re.sub(r"\[\[type:.+?\]\]", box, text)
     typed = html.unescape(re.sub(r"<[^>]+>", " ", expected))
     comparison = col.compare_answer(expected, typed)

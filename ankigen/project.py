@@ -1,8 +1,9 @@
-"""The project's lint settings: `.ankigen.yaml` in the cards folder, next to the card files.
+"""The project's settings: `.ankigen.yaml` in the cards folder, next to the card files.
 
 A dot file, so it is never read as a card file. It is optional; without it the limits
-below hold and no spelling is enforced:
+below hold, no spelling is enforced and the cards have ankigen's own style:
 
+    css: style.css          # added to every note type's CSS, after ankigen's own
     lint:
       answer_max: 60        # AG101
       note_max: 120         # AG102
@@ -24,6 +25,8 @@ from ankigen.load import BROKEN, Mapping, Sequence, load_file
 from ankigen.schema import describe, unknown_key_message
 
 CONFIG_NAME = ".ankigen.yaml"
+# A style sheet is a few kilobytes; this is far more than any needs.
+MAX_CSS_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,12 @@ class LintConfig:
     no_final_period: bool = False
 
 
+@dataclass(frozen=True)
+class Settings:
+    lint: LintConfig
+    css: tuple[str, Loc] | None = None  # the style sheet's path as written, and where
+
+
 DEFAULT = LintConfig()
 _LIMITS = ("answer_max", "note_max", "cloze_max")
 _FLAGS = ("fullwidth_parens", "no_final_period")
@@ -44,16 +53,33 @@ _KEYS = [*_LIMITS, "terms", *_FLAGS]
 
 # Read once per file version: a build lints one section at a time, and `--watch`
 # rebuilds in one process, so a changed file must be read again.
-_cache: dict[tuple[Path, int, int], LintConfig] = {}
+_cache: dict[tuple[Path, int, int], Settings] = {}
 
 
 def lint_config(cards_dir: Path) -> LintConfig:
-    """The settings of the cards folder; raises AnkigenError for a file that is wrong."""
+    """The lint settings of the cards folder; raises AnkigenError for a file that is wrong."""
+    return _settings(cards_dir).lint
+
+
+def project_css(cards_dir: Path) -> str:
+    """The project's own style sheet ("" without one), read anew each time: it may change
+    while `.ankigen.yaml` does not. Raises AnkigenError where `css:` names a bad file."""
+    css = _settings(cards_dir).css
+    if css is None:
+        return ""
+    written, loc = css
+    problem, text = _read_css(cards_dir / written, cards_dir)
+    if problem:
+        raise AnkigenError([Problem(loc, f"'css': '{written}' {problem}")])
+    return text
+
+
+def _settings(cards_dir: Path) -> Settings:
     path = cards_dir / CONFIG_NAME
     try:
         status = path.stat()
     except OSError:
-        return DEFAULT
+        return Settings(DEFAULT)
     key = (path, status.st_mtime_ns, status.st_size)
     if key not in _cache:
         _cache.clear()
@@ -61,19 +87,56 @@ def lint_config(cards_dir: Path) -> LintConfig:
     return _cache[key]
 
 
-def _read(path: Path) -> LintConfig:
+def _read_css(path: Path, root: Path) -> tuple[str, str]:
+    """(why the file cannot be the cards' style, "") or ("", its text)."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return "is outside the cards folder", ""
+    except (OSError, RuntimeError):
+        return "cannot be read", ""
+    if path.suffix.lower() != ".css":
+        return "is not a .css file", ""
+    try:
+        if not path.is_file():
+            return ("does not exist" if not path.exists() else "is not a regular file"), ""
+        if path.stat().st_size > MAX_CSS_BYTES:
+            return f"is too large (the limit is {MAX_CSS_BYTES:,} bytes)", ""
+        return "", path.read_bytes().decode("utf-8-sig")
+    except OSError as e:
+        return f"cannot be read: {e.strerror}", ""
+    except UnicodeDecodeError:
+        return "is not UTF-8 text; save it as UTF-8", ""
+
+
+def _read(path: Path) -> Settings:
     problems = Problems()
     display = str(path)
     data = load_file(path, display, problems)
     problems.raise_if_any()
     if data is None or data is BROKEN:
-        return DEFAULT
+        return Settings(DEFAULT)
     here = Loc(display, 1, 1)
     if not isinstance(data, Mapping):
         raise AnkigenError([Problem(here, f"expected a mapping, got {describe(data)}")])
     for key in data:
-        if key != "lint":
-            problems.add(data.key_locs[key], unknown_key_message(key, ["lint"]))
+        if key not in ("lint", "css"):
+            problems.add(data.key_locs[key], unknown_key_message(key, ["css", "lint"]))
+    css = _css_setting(data, problems)
+    return Settings(_lint(data, problems), css)
+
+
+def _css_setting(data: Mapping, problems: Problems) -> tuple[str, Loc] | None:
+    value = data.get("css")
+    if "css" not in data:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.add(data.value_locs["css"], f"'css': expected a file name, got {describe(value)}")
+        return None
+    return value.strip(), data.value_locs["css"]
+
+
+def _lint(data: Mapping, problems: Problems) -> LintConfig:
     settings = data.get("lint")
     if settings is None:
         problems.raise_if_any()

@@ -15,13 +15,14 @@ from typing import Any
 
 from ankigen.errors import Loc, Problems, Where
 from ankigen.load import Mapping, Sequence
-from ankigen.media import IMAGE_TYPES, Media, read_image
+from ankigen.media import AUDIO_TYPES, IMAGE_TYPES, Media, read_audio, read_image
 from ankigen.names import INVISIBLE, MAX_SECTION_ID, SLUG_RE, invisible, section_id_problem, seen
 
 _SPACE = re.compile(r"\s")
 
-# An image file (card folder, path as written) as Image.check found it: a Media or why not.
-Images = dict[tuple[Path, str], Media | str]
+# A media file (card folder, path as written, "image" or "sound") as Image.check or
+# Audio.check found it: a Media or why not.
+Images = dict[tuple[Path, str, str], Media | str]
 
 
 @dataclass
@@ -82,7 +83,10 @@ class Text(Field):
 
     def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
         if not isinstance(value, str):
-            ctx.error(loc, key, f"expected text, got {describe(value)}")
+            # `meaning: [SYN]`: YAML's list (or `{x}`, a mapping), where text was meant.
+            bracket = "[" if isinstance(value, list) else "{" if isinstance(value, dict) else ""
+            quote = f" (to write text that starts with '{bracket}', quote it)" if bracket else ""
+            ctx.error(loc, key, f"expected text, got {describe(value)}{quote}")
             return None
         stripped = value.strip()
         if not stripped:
@@ -180,6 +184,26 @@ class DeckName(Text):
 _WIDE_SEPARATOR = re.compile("：[:：]|:：")
 
 
+class Language(Text):
+    """A BCP 47 language tag, as HTML's lang attribute takes it: ja, en, de, zh-Hant."""
+
+    required = False
+    _TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+    def __init__(self) -> None:
+        pass
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": self._TAG.pattern}
+
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
+        text = super().check(value, loc, key, ctx)
+        if text is not None and not self._TAG.fullmatch(text):
+            ctx.error(loc, key, f"'{text}' is not a language tag (such as ja, en or de)")
+            return None
+        return text
+
+
 class Flag(Field):
     def __init__(self, default: bool | None = False) -> None:
         self.required = False
@@ -216,8 +240,12 @@ class Image(Field):
     """An image file, relative to the card file, that must stay inside the cards folder."""
 
     required = False
+    what, types, read = "image", IMAGE_TYPES, staticmethod(read_image)
 
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Media | None:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Any:
+        return self.one(value, loc, key, ctx)
+
+    def one(self, value: Any, loc: Where, key: str, ctx: Context) -> Media | None:
         path = Text().check(value, loc, key, ctx)
         if path is None:
             return None
@@ -227,18 +255,39 @@ class Image(Field):
         assert ctx.card_dir is not None
         # Many cards show the same picture: each is read and checked once per run (a build
         # of 20k cards read 340 files for 6 pictures).
-        image = ctx.images.get((ctx.card_dir, path))
-        if image is None:
-            image = read_image(ctx.card_dir / path, ctx.card_dir)
-            ctx.images[ctx.card_dir, path] = image
-        if isinstance(image, str):
-            ctx.error(loc, key, f"'{path}' {image}")
+        found = ctx.images.get((ctx.card_dir, path, self.what))
+        if found is None:
+            found = self.read(ctx.card_dir / path, ctx.card_dir)
+            ctx.images[ctx.card_dir, path, self.what] = found
+        if isinstance(found, str):
+            ctx.error(loc, key, f"'{path}' {found}")
             return None
-        return image
+        return found
 
     def json_schema(self) -> dict[str, Any]:
-        suffixes = "|".join(t[1:] + "|" + t[1:].upper() for t in sorted(IMAGE_TYPES))
+        suffixes = "|".join(t[1:] + "|" + t[1:].upper() for t in sorted(self.types))
         return {"type": "string", "pattern": rf"\.({suffixes})$"}
+
+
+class Audio(Image):
+    """Sound files (one, or a list), played with Anki's [sound:...]: checked as images are."""
+
+    what, types, read = "sound", AUDIO_TYPES, staticmethod(read_audio)
+    default: tuple[Media, ...] = ()
+
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Any:
+        if not isinstance(value, Sequence):
+            one = self.one(value, loc, key, ctx)
+            return None if one is None else (one,)
+        if not value:
+            ctx.error(loc, key, "expected a sound file or a list of them, got an empty list")
+            return None
+        found = [self.one(item, value.item_locs[i], key, ctx) for i, item in enumerate(value)]
+        return None if None in found else tuple(m for m in found if m is not None)
+
+    def json_schema(self) -> dict[str, Any]:
+        one = super().json_schema()
+        return {"oneOf": [one, {"type": "array", "minItems": 1, "items": one}]}
 
 
 class Tags(Field):

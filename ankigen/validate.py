@@ -18,6 +18,7 @@ from ankigen.load import BROKEN, Mapping, Sequence
 from ankigen.names import file_name_problem
 from ankigen.rules import RULES
 from ankigen.schema import (
+    Audio,
     Choice,
     Context,
     DeckName,
@@ -25,6 +26,7 @@ from ankigen.schema import (
     Flag,
     Image,
     Images,
+    Language,
     MappingCheck,
     SectionId,
     Slug,
@@ -130,6 +132,10 @@ SECTION_FIELDS: dict[str, Field] = {
     "typed": Flag(default=True),
     # Lint rules silenced for every card of the section, each with its reason.
     "lint": LintSettings(),
+    # Whether Anki's MathJax typesets \(...\) and \[...\] in the cards' text.
+    "math": Flag(default=False),
+    # The cards' language (a BCP 47 tag such as ja, en, de): the preview's typed answers.
+    "lang": Language(),
     "cards": CardList(),
 }
 
@@ -143,6 +149,11 @@ CARD_FIELDS: dict[str, Field] = {
     "image": Image(),
     # The answer side by default; the front where the card asks about the picture.
     "image_side": Choice("back", "front"),
+    # Sound files played with Anki's [sound:...], on the answer side unless said otherwise.
+    "audio": Audio(),
+    "audio_side": Choice("back", "front"),
+    # Unless the card says, as its section says (text stays text by default).
+    "math": Flag(default=None),
     "lint": LintSettings(),
     # The ids this card had before: it keeps their notes, and so their reviews.
     "was": Slugs(),
@@ -334,6 +345,7 @@ def _section(
             value_locs=data.value_locs,
             description=header["description"],
             silences=header["lint"],
+            lang=header["lang"],
         ),
         None not in cards,
     )
@@ -398,7 +410,12 @@ def _card(
             return None
     locs = raw.value_locs
     ctx = Context(problems, f"{name} ({kind.name}): ", card_dir, section, locs, loc, images)
-    values = _KIND_CHECKS[kind.name](raw, loc, ctx)
+    if kind.mistaken is not None and kind.mistaken(raw, ctx):
+        values = None  # written in another tool's syntax: one message said so
+    else:
+        values = _KIND_CHECKS[kind.name](raw, loc, ctx)
+    if values is not None and not _placed(raw, ctx):
+        values = None
     if values is not None and kind.finish is not None:
         values = kind.finish(values, ctx)
     if stripped_id is not None:
@@ -413,6 +430,7 @@ def _card(
     tags = _tags(section_tags, kind.name, tuple(pop("tags")))
     card_id, note, hint, image = pop("id"), pop("note"), pop("hint"), pop("image")
     image_side, silences, was = pop("image_side"), pop("lint"), pop("was")
+    audio, audio_side, math = pop("audio"), pop("audio_side"), pop("math")
     values.pop("kind", None)  # this card's own dict: what is left is the kind's keys
     return Card(
         id=card_id,
@@ -427,4 +445,25 @@ def _card(
         values=values,
         loc=loc,
         value_locs=locs,
+        audio=audio,
+        audio_side=audio_side,
+        math=section.get("math", False) if math is None else math,
     )
+
+
+_SIDES = (("image_side", "image", "an image"), ("audio_side", "audio", "a sound file"))
+
+
+def _placed(raw: Mapping, ctx: Context) -> bool:
+    """A side given for an image or a sound the card does not have is a mistake: the
+    learner would never see the picture the author thought was placed."""
+    ok = True
+    for side, media, what in _SIDES:
+        if side in raw and media not in raw:
+            ctx.error(
+                raw.value_locs[side],
+                side,
+                f"the card has no '{media}' to place; add {what} or remove '{side}'",
+            )
+            ok = False
+    return ok

@@ -143,7 +143,7 @@ window.addEventListener("load", async () => {
                   faces: 0, wideBoxes: [], smallText: [], lowContrast: [], cells: [],
                   askedOffScreen: [], unlabelled: [], tableBacks: 0, images: 0, brokenImages: [],
                   diagrams: [], brightBlocks: [], mathjax: "", typeset: [], changedText: [],
-                  control: 0, text: {}};
+                  control: 0, text: {}, math: {}};
   try {
     await window.ankigenTypeset;
     report.mathjax = window.ankigenTypeset ? "typeset" : "absent";
@@ -162,6 +162,7 @@ window.addEventListener("load", async () => {
     const label = face.querySelector(".label").textContent;
     report.text[face.id] = [label, card.innerText];
     if (card.querySelector("mjx-container")) report.typeset.push(face.id);
+    report.math[face.id] = [before.get(card), card.querySelectorAll("mjx-container").length];
     if (card.textContent !== before.get(card)) report.changedText.push(face.id);
     const cardRect = card.getBoundingClientRect();
     for (const el of [card, ...card.querySelectorAll("*")]) {
@@ -385,6 +386,33 @@ def test_anki_mathjax_leaves_every_field_as_written(mathjax_page, device):
         for field in MATHJAX_FIELDS[template, side]:
             assert f"{field}: {MATHJAX_TEXT}" in text, (face, label, field)
     assert seen == set(MATHJAX_FIELDS)  # every template's both sides were checked
+
+
+@pytest.fixture(scope="module")
+def math_page(tmp_path_factory, aqt_wheel) -> Path:
+    """The preview of the fixture whose section says `math: true`."""
+    folder = tmp_path_factory.mktemp("math")
+    return _preview(folder, FIXTURES / "math", folder / "decks", aqt_wheel)
+
+
+# What the math fixture writes to stay text: `code`, a command, and a card with math: false.
+AS_TEXT = [r"\(not math\)", r"\(shown as typed\)", r"\(q\)", r"\[y\]"]
+FORMULA = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]")
+
+
+def test_math_true_lets_anki_mathjax_typeset_that_text_and_nothing_else(math_page):
+    report = _measure(math_page, "phone", "light")
+
+    assert len(report["math"]) == 20  # every face of the fixture (a term both ways, ...)
+    for face, (before, typeset) in report["math"].items():
+        formulas = FORMULA.findall(before)
+        meant = [f for f in formulas if f not in AS_TEXT]
+        label, shown = report["text"][face]
+        # Each formula of a math card became one typeset formula, wherever it is shown...
+        assert typeset == len(meant), (label, before)
+        # ...and what is meant to stay text is shown as written.
+        assert FORMULA.findall(shown) == [f for f in formulas if f in AS_TEXT], (label, shown)
+    assert sum(typeset for _, typeset in report["math"].values()) > 18
 
 
 def test_screenshots_for_a_person_to_look_at(page):

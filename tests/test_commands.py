@@ -142,7 +142,11 @@ def test_combined_deck_holds_every_section_as_a_subdeck(sample, collection, samp
     assert (code, out) == (
         0,
         f"decks/combined.apkg: {counted(notes, 'note')}, {counted(cards, 'card')} "
-        f"(written; 0 added, 0 changed, {notes} unchanged, 0 removed)\n",
+        # New to this deck file, though the section decks hold the same notes.
+        f"(written; {notes} added, 0 changed, 0 unchanged, 0 removed)\n",
+    )
+    assert run("build", "--combined")[1].endswith(
+        f"(unchanged; 0 added, 0 changed, {notes} unchanged, 0 removed)\n"
     )
     combined = read_package((sample / "decks" / "combined.apkg").read_bytes())
     assert combined.decks == ["Test::More", "Test::Sample"]
@@ -156,6 +160,21 @@ def test_combined_deck_holds_every_section_as_a_subdeck(sample, collection, samp
     assert (len(log.new), len(log.updated)) == (0, 0)
     assert collection.db.scalar("select count() from notes where guid = ?", note_guid("m1")) == 1
     assert run("build", "--check")[0] == 0  # combined.apkg is ours, not a stale leftover
+    more = sample / "cards" / "more.yaml"
+    more.write_text(more.read_text(encoding="utf-8").replace("meaning: b", "meaning: c"))
+    code, out, _ = run("build", "--check", "--combined")
+    ids = (
+        "cards/.ankigen-ids: not what a build writes (missing, or cards changed since); run "
+        "'ankigen build --combined' and commit it with your cards\n"
+    )
+    assert (code, out) == (
+        1,
+        ids + "decks/combined.apkg: stale (cards changed since it was built); "
+        "run 'ankigen build --combined'\n",
+    )
+    (sample / "decks" / "combined.apkg").unlink()
+    out = run("build", "--check", "--combined")[1]
+    assert out == ids + "decks/combined.apkg: missing; run 'ankigen build --combined'\n"
 
 
 def test_watch_rebuilds_on_change_and_stops_cleanly_on_ctrl_c(sample, monkeypatch, sample_counts):
@@ -282,3 +301,27 @@ def test_new_leaves_an_existing_schema_alone(project):
 def test_schema_output_writes_the_file(project):
     assert run("schema", "-o", "my.schema.json") == (0, "my.schema.json: written\n", "")
     assert (project / "my.schema.json").read_text(encoding="utf-8") == run("schema")[1]
+
+
+def _hook(hook_id: str) -> dict:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    (hook,) = [h for h in hooks if h["id"] == hook_id]
+    return hook
+
+
+def test_pre_commit_hook_fails_when_the_committed_decks_are_stale(sample):
+    hook = _hook("ankigen-build-check")
+    program, *args = hook["entry"].split()
+    assert program == "ankigen" and hook["pass_filenames"] is False
+    # It runs when a card file, an image or style under cards/, or a deck is committed.
+    for path in ("cards/docker.yaml", "cards/images/a.png", "cards/style.css", "decks/a.apkg"):
+        assert re.search(hook["files"], path), path
+    assert not re.search(hook["files"], "README.md")
+
+    assert run(*args)[0] == 1  # no decks built yet
+    assert run("build")[0] == 0
+    assert run(*args)[0] == 0
+    card_file = sample / "cards" / "sample.yaml"
+    card_file.write_text(card_file.read_text(encoding="utf-8").replace("軽量", "とても軽量"))
+    code, out, _ = run(*args)
+    assert code == 1 and "decks/sample.apkg: stale" in out

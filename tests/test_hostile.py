@@ -885,8 +885,9 @@ def test_a_card_moved_between_sections_of_a_combined_deck_is_stale(project: Path
     assert (code, out) == (
         1,
         "cards/.ankigen-ids: not what a build writes (missing, or cards changed since); run "
-        "'ankigen build' and commit it with your cards\n"
-        "decks/combined.apkg: stale (cards changed since it was built); run 'ankigen build'\n",
+        "'ankigen build --combined' and commit it with your cards\n"
+        "decks/combined.apkg: stale (cards changed since it was built); "
+        "run 'ankigen build --combined'\n",
     )
     assert "(written;" in run("build", "--combined")[1]
     assert run("build", "--combined", "--check")[0] == 0

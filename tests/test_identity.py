@@ -16,7 +16,7 @@ from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
 
 from ankigen.kinds import KINDS
 from ankigen.notes import note_guid
-from tests.conftest import FIXTURES, disk_full_at, import_apkg, run
+from tests.conftest import FIXTURES, counted, disk_full_at, import_apkg, run
 
 CLOZE = """id: s
 title: S
@@ -115,7 +115,7 @@ def test_cloze_items_keep_their_own_history(project, collection, monkeypatch, ed
     assert _history_by_item(collection, "c") == expected
     if any(key.startswith("(no cloze") for key in expected):
         # The card of a removed item is reported, with how Anki removes it.
-        assert "Tools > Empty Cards removes them" in out
+        assert "Tools > Empty Cards removes it" in out
         search = out.splitlines()[-1].strip()
         (left,) = collection.find_cards(search)
         assert "(no cloze" in _history_by_item(collection, "c").keys().__repr__()
@@ -203,7 +203,7 @@ def test_turning_reverse_off_reports_the_blank_card_and_how_to_remove_it(
     out = _rebuild(monkeypatch, 1700000100)
     import_apkg(collection, project / "decks" / "s.apkg")
 
-    assert "1 card of kept notes are no longer made" in out
+    assert "1 card of kept notes is no longer made" in out
     search = out.splitlines()[-1].strip()
     assert search == f"(nid:{nid} card:2)"
     assert collection.find_cards(search) == [backward]
@@ -226,7 +226,7 @@ def test_a_section_moved_to_another_deck_says_how_to_move_the_cards(
     out = _rebuild(monkeypatch, 1700000100)
     import_apkg(collection, project / "decks" / "s.apkg")
 
-    assert "1 note moved to deck 'Test::Moved' stay in 'Test::S' in Anki" in out
+    assert "1 note moved to deck 'Test::Moved' stays in 'Test::S' in Anki" in out
     search = out.splitlines()[-1].strip()
     assert search == f"nid:{nid}"
     # What the report says is true: the card stayed, and the search finds it.
@@ -257,7 +257,7 @@ def test_a_card_moved_to_another_section_is_reported_not_removed(project, monkey
     )
     out = _rebuild(monkeypatch, 1700000100)
     assert "0 removed" in out.splitlines()[1] and "0 removed" in out.splitlines()[0]
-    assert "1 note moved to deck 'Test::O' stay in 'Test::S' in Anki" in out
+    assert "1 note moved to deck 'Test::O' stays in 'Test::S' in Anki" in out
 
 
 def test_a_removal_is_reported_until_a_build_completes(project, monkeypatch):
@@ -293,7 +293,7 @@ def test_a_removal_is_reported_until_a_build_completes(project, monkeypatch):
     writing_works()
 
     out = _rebuild(monkeypatch, 1700000200)  # a.apkg no longer holds a2, and yet:
-    assert "deck 'Test::A': 1 note that no card makes any more stay in Anki" in out
+    assert "deck 'Test::A': 1 note that no card makes any more stays in Anki" in out
     out = _rebuild(monkeypatch, 1700000200)  # reported, it is not repeated
     assert "no card makes" not in out
 
@@ -319,7 +319,12 @@ def test_notes_of_a_retired_note_type_are_moved_once_and_keep_their_reviews(
     searches = [line.strip() for line in out.splitlines() if line.startswith("    ")]
     for kind in (k for k in KINDS.values() if k.retired):
         (old,) = kind.retired
-        assert f"now use the note type '{kind.note_type.name}' (was '{old.name}')" in out
+        notes = len(collection.find_notes(f'"note:{old.name}"'))
+        uses = "uses" if notes == 1 else "use"
+        assert (
+            f"{counted(notes, 'note')} now {uses} the note type '{kind.note_type.name}' "
+            f"(was '{old.name}')" in out
+        )
         assert f'"note:{old.name}"' in searches
         # As the report says: Browse, search, select all, Notes > Change Note Type.
         nids = collection.find_notes(f'"note:{old.name}"')
@@ -383,7 +388,7 @@ def test_gaps_keep_their_own_history_through_edits(project, collection, monkeypa
         "-p 8080:8080": (3, 3),
         "(no cloze 2)": (2, 2),
     }
-    assert "Tools > Empty Cards removes them" in out
+    assert "Tools > Empty Cards removes it" in out
 
 
 def test_a_renamed_section_leaves_a_deck_check_names_with_the_one_fix(project, monkeypatch):
@@ -443,3 +448,37 @@ def test_deck_names_anki_takes_for_one_are_refused_because_anki_merges_them(proj
     _write(project, text.replace("id: s\n", "id: other\n"), "other.yaml")
     code, _, err = run("check")
     assert code == 1 and "is the same Anki deck as at cards/other.yaml:3:7" in err
+
+
+def test_the_report_says_one_note_is_and_two_notes_are():
+    from ankigen.changes import Findings, report
+    from ankigen.kinds import KINDS
+
+    term = KINDS["term"]
+    old, new = term.retired[0].id, term.note_type.id
+
+    def said(n: int) -> str:
+        guids = [f"g{i}" for i in range(n)]
+        found = Findings(
+            removed={g: (i, "decks/a.apkg") for i, g in enumerate(guids)},
+            emptied={g: (i, [0]) for i, g in enumerate(guids)},
+            moved={g: (i, "A", "B") for i, g in enumerate(guids)},
+            retyped={g: (i, old, new) for i, g in enumerate(guids)},
+        )
+        return "\n".join(action for action, _ in report(found))
+
+    one, two = said(1), said(2)
+    for singular, plural in [
+        (
+            "1 note that no card makes any more stays in Anki",
+            "2 notes that no card makes any more stay in Anki",
+        ),
+        ("To delete it:", "To delete them:"),
+        ("1 card of kept notes is no longer made", "2 cards of kept notes are no longer made"),
+        ("Anki keeps it, blank", "Anki keeps them, blank"),
+        ("1 note moved to deck 'B' stays in 'A'", "2 notes moved to deck 'B' stay in 'A'"),
+        ("To move it:", "To move them:"),
+        ("1 note now uses the note type", "2 notes now use the note type"),
+    ]:
+        assert singular in one and plural not in one
+        assert plural in two and singular not in two

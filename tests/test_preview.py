@@ -6,6 +6,8 @@ used; test_browser.py runs the real MathJax from the aqt wheel over the page.
 
 from __future__ import annotations
 
+import base64
+import re
 import zipfile
 from pathlib import Path
 
@@ -99,3 +101,49 @@ def test_mathjax_option_refuses_what_holds_no_mathjax(sample, tmp_path):
         "or a folder holding _aqt/data/web/js\n",
     )
     assert not (sample / "preview.html").exists()
+
+
+def test_the_type_in_box_speaks_the_language_of_its_deck(sample, monkeypatch):
+    monkeypatch.setattr("ankigen.mathjax._installed_web_js", lambda: None)
+    cards = sample / "cards"
+    (cards / "en.yaml").write_text(
+        'id: en\ntitle: En\ndeck: "Test::En"\ncards:\n'
+        "  - {id: e1, kind: command, command: git log --oneline, meaning: show history}\n",
+        encoding="utf-8",
+    )
+    (cards / "de.yaml").write_text(
+        'id: de\ntitle: De\ndeck: "Test::De"\nlang: de\ncards:\n'
+        "  - {id: d1, kind: command, command: ls -l, meaning: Dateien ausführlich auflisten}\n",
+        encoding="utf-8",
+    )
+    assert _preview()[0] == 0
+    page = (sample / "preview.html").read_text(encoding="utf-8")
+    boxes = {}
+    for part in page.split("<h2>")[1:]:
+        deck = part[: part.index("</h2>")]
+        boxes[deck] = set(re.findall(r'<input type="text" id="typeans" ([^>]*)>', part))
+        langs = set(re.findall(r'<div class="card card\d" lang="([^"]+)">', part))
+        assert len(langs) == 1, deck  # every face of a deck in its language
+    assert boxes == {
+        "Test::De": {'lang="de" placeholder="Befehl eingeben"'},  # as its section says
+        "Test::En": {'lang="en" placeholder="Type the command"'},  # guessed: Latin letters
+        "Test::Sample": {'lang="ja" placeholder="コマンドを入力"'},  # guessed: kana
+    }
+
+
+def test_a_sound_is_a_player_of_its_file_where_anki_shows_a_play_button(project, monkeypatch):
+    monkeypatch.setattr("ankigen.mathjax._installed_web_js", lambda: None)
+    sound = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(40)
+    (project / "cards" / "hund.mp3").write_bytes(sound)
+    (project / "cards" / "de.yaml").write_text(
+        'id: de\ntitle: De\ndeck: "Test::De"\ncards:\n'
+        "  - {id: d1, kind: term, term: Hund, meaning: dog, audio: hund.mp3}\n",
+        encoding="utf-8",
+    )
+    assert _preview()[0] == 0
+    page = (project / "preview.html").read_text(encoding="utf-8")
+    front, back = page.split('<section class="face"')[1:]
+    player = '<audio controls preload="none" src="data:audio/mpeg;base64,{}"></audio>'
+    assert "<audio" not in front
+    assert player.format(base64.b64encode(sound).decode()) in back
+    assert "[anki:play" not in page

@@ -46,6 +46,10 @@ class Kind:
     # Without them, a kind's texts are checked for spelling and damage only.
     texts: Callable[[Card], Iterable[Piece]] | None = None
     questions: Callable[[Card], Iterable[Question]] = lambda card: ()
+    # A card written in another tool's syntax for something this kind is not (Anki's own
+    # {{c1::...}} under kind: cloze): says so in one message and returns True, instead of
+    # a message for every key the card then lacks or should not have.
+    mistaken: Callable[[dict[str, Any], Context], bool] | None = None
 
     def texts_of(self, card: Card) -> Iterable[Piece]:
         if self.texts is not None:

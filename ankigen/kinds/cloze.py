@@ -6,14 +6,16 @@ stays with that item whatever is inserted, removed, reordered or edited around i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 from ankigen import notes, slots
 from ankigen.cards import Card, Piece, Question
 from ankigen.kinds import Kind
-from ankigen.markup import text_html
+from ankigen.markup import math_html, text_html
 from ankigen.notes import Note, NoteType, Template
-from ankigen.schema import Text, TextList
+from ankigen.schema import Context, Text, TextList
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
@@ -51,10 +53,11 @@ def generate(card: Card, history: slots.History) -> list[Note]:
     guid = notes.guid_of(card)
     numbers, record = slots.assign(card["items"], history.get(guid))
     items = "".join(
-        f"<li>{deletion(n, text_html(item))}</li>"
+        f"<li>{deletion(n, math_html(text_html(item), card.math))}</li>"
         for n, item in zip(numbers, card["items"], strict=True)
     )
-    text = f'<div class="prompt">{text_html(card["prompt"])}</div><ul class="items">{items}</ul>'
+    prompt = math_html(text_html(card["prompt"]), card.math)
+    text = f'<div class="prompt">{prompt}</div><ul class="items">{items}</ul>'
     return [notes.note_of(card, NOTE_TYPE, {"Text": text}, data=record, guid=guid)]
 
 
@@ -66,6 +69,27 @@ def texts(card: Card) -> Iterator[Piece]:
 
 def questions(card: Card) -> Iterator[Question]:
     yield Question("prompt", card["prompt"], False)
+
+
+_ANKI_CLOZE = re.compile(r"\{\{c\d+::")
+
+
+def mistaken(raw: dict[str, Any], ctx: Context) -> bool:
+    """A card written as for Anki's own Cloze note type: a text with {{c1::...}} and no
+    'items'. (Items that hold {{c1::...}} are text like any other, shown as written.)"""
+    if "items" in raw:
+        return False
+    for key, value in raw.items():
+        if isinstance(value, str) and _ANKI_CLOZE.search(value):
+            ctx.error(
+                ctx.locs[key],
+                key,
+                "{{c1::...}} is Anki's cloze syntax; here 'cloze' is a list asked one item at a "
+                "time ('prompt' and 'items'). For a text with gaps, use kind: gaps and write "
+                "each gap as {{...}}",
+            )
+            return True
+    return False
 
 
 EXAMPLE = """\
@@ -88,5 +112,6 @@ KIND = Kind(
     texts=texts,
     questions=questions,
     retired=RETIRED,
+    mistaken=mistaken,
     asks="one per item",
 )

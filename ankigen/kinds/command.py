@@ -9,7 +9,7 @@ from typing import Any
 from ankigen import notes
 from ankigen.cards import Card, Piece, Question
 from ankigen.kinds import Kind
-from ankigen.markup import code_html, text_html
+from ankigen.markup import code_html, math_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Context, Flag, Text
 from ankigen.slots import History
@@ -84,7 +84,8 @@ def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
 def generate(card: Card, _history: History) -> list[Note]:
     fields = {
         "Command": code_html(card["command"]),
-        "Meaning": text_html(card["meaning"]),
+        # The command is shown exactly as typed, math or not.
+        "Meaning": math_html(text_html(card["meaning"]), card.math),
         "Typed": code_html(card["typed"]) if card["typed"] else "",
     }
     return [notes.note_of(card, NOTE_TYPE, fields)]

@@ -14,7 +14,7 @@ from typing import Any
 from ankigen import notes, slots
 from ankigen.cards import Card, Piece, Question
 from ankigen.kinds import Kind, cloze
-from ankigen.markup import code_html, text_html
+from ankigen.markup import code_html, math_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Context, Flag, Text
 
@@ -79,9 +79,11 @@ def generate(card: Card, history: slots.History) -> list[Note]:
         cloze.deletion(next(numbered), as_html(piece)) if gap else as_html(piece)
         for piece, gap in pieces
     )
+    # Math as a whole, so a formula may hold a gap; a command is shown exactly as typed.
+    body = body if card["code"] else math_html(body, card.math)
     text = f'<div class="{"command" if card["code"] else "sentence"}">{body}</div>'
     if card["prompt"]:
-        text = f'<div class="prompt">{text_html(card["prompt"])}</div>{text}'
+        text = f'<div class="prompt">{math_html(text_html(card["prompt"]), card.math)}</div>{text}'
     return [notes.note_of(card, NOTE_TYPE, {"Text": text}, data=record, guid=guid)]
 
 

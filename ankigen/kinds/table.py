@@ -12,7 +12,7 @@ from ankigen.cards import Card, Piece
 from ankigen.errors import Loc, Where
 from ankigen.kinds import Kind
 from ankigen.load import Mapping, Sequence
-from ankigen.markup import text_html
+from ankigen.markup import math_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import (
     SLUG_RE,
@@ -194,8 +194,8 @@ def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
     return {**values, "cells": grid}
 
 
-def _axis(name: str | None) -> str:
-    return f'<span class="axis">{text_html(name)}</span> ' if name else ""
+def _axis(name: str | None, math: bool) -> str:
+    return f'<span class="axis">{math_html(text_html(name), math)}</span> ' if name else ""
 
 
 # How the asked cell is marked, in the asked row's list and in the table.
@@ -212,13 +212,14 @@ def generate(card: Card, _history: History) -> list[Note]:
     rows: list[Header] = card["rows"]
     columns: list[Header] = card["columns"]
     # Escape every label and value once; each cell's note only moves the highlight.
-    values = {key: text_html(value) for key, value in card["cells"].items()}
-    row_labels = [text_html(r.label) for r in rows]
-    column_labels = [text_html(c.label) for c in columns]
+    math = card.math
+    values = {key: math_html(text_html(value), math) for key, value in card["cells"].items()}
+    row_labels = [math_html(text_html(r.label), math) for r in rows]
+    column_labels = [math_html(text_html(c.label), math) for c in columns]
     head = "".join(f"<th>{label}</th>" for label in column_labels)
-    title = text_html(card["title"])
-    row_fields = [_axis(card["row_name"]) + label for label in row_labels]
-    column_fields = [_axis(card["column_name"]) + label for label in column_labels]
+    title = math_html(text_html(card["title"]), math)
+    row_fields = [_axis(card["row_name"], math) + label for label in row_labels]
+    column_fields = [_axis(card["column_name"], math) + label for label in column_labels]
 
     # Two views of the same cells; card.css shows the one that fits the screen. On a
     # phone, the asked row comes first as a list (column label over value) so the asked

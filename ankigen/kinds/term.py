@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from ankigen import notes
 from ankigen.cards import Card, Piece, Question
 from ankigen.kinds import Kind
-from ankigen.markup import text_html
+from ankigen.markup import math_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Flag, Text
 from ankigen.slots import History
@@ -49,8 +49,8 @@ RETIRED = (
 
 def generate(card: Card, _history: History) -> list[Note]:
     fields = {
-        "Term": text_html(card["term"]),
-        "Meaning": text_html(card["meaning"]),
+        "Term": math_html(text_html(card["term"]), card.math),
+        "Meaning": math_html(text_html(card["meaning"]), card.math),
         "Reverse": "y" if card["reverse"] else "",
     }
     return [notes.note_of(card, NOTE_TYPE, fields)]
