@@ -28,6 +28,9 @@ class Card:
     value_locs: Mapping[str, Loc] = field(repr=False)
     # Lint rules this card silences: code -> why (ankigen.rules).
     silences: Silences = ()
+    # The note's guid as written (a note made elsewhere, see `ankigen import`); else it
+    # comes from the id (notes.card_guid).
+    guid: str | None = None
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

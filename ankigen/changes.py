@@ -22,7 +22,7 @@ from typing import Any
 from ankigen.cards import Card
 from ankigen.errors import Problems
 from ankigen.kinds import KINDS
-from ankigen.notes import note_guid
+from ankigen.notes import card_guid
 from ankigen.package import Memory, Snapshot
 from ankigen.validate import deck_key
 
@@ -36,11 +36,12 @@ def check_kinds(cards: Iterable[Card], memory: Memory, problems: Problems) -> No
     """Refuse a card whose kind changed under the same id: Anki would keep the old note
     and log the import as a conflict, so the edit would never reach the learner."""
     for card in cards:
-        before = memory.notes.get(note_guid(card.id))
+        before = memory.notes.get(card_guid(card))
         if before is None:
             continue
         kind = KINDS[card.kind]
-        if before.note_type_id in {kind.note_type.id, *(t.id for t in kind.retired)}:
+        own = kind.note_type_of(card) if kind.note_type_of else kind.note_type
+        if before.note_type_id in {own.id, *(t.id for t in kind.retired)}:
             continue
         old = _KIND_OF_TYPE.get(before.note_type_id, "another note type")
         problems.add(

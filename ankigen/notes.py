@@ -38,6 +38,11 @@ class NoteType:
     templates: tuple[Template, ...]
     cloze: bool = False
     css: str = CSS
+    # A note type of the learner's own (a file in cards/notetypes/, see notetypes.py): its
+    # JSON as Anki keeps it, written into the deck as it is, with its recorded mtime.
+    # Empty for ankigen's own kinds.
+    anki: str = ""
+    mod: int | None = None  # None: not recorded (a note type written by hand)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +90,12 @@ FRONT_IMAGE = '{{#FrontImage}}<div class="image">{{FrontImage}}</div>{{/FrontIma
 BACK_IMAGE = '{{#BackImage}}<div class="image">{{BackImage}}</div>{{/BackImage}}'
 
 
+def card_guid(card: Card, *ids: str) -> str:
+    """The guid of a card's note: as the card gives it, else from its id (and, for a table
+    cell, its row and column keys)."""
+    return card.guid if card.guid is not None else note_guid(card.id, *ids)
+
+
 class CardNotes:
     """Makes a card's notes of one note type. What they all share (Hint, Note, the image
     fields, tags, media) is worked out once per card, not once per note: a table makes
@@ -105,7 +116,7 @@ class CardNotes:
         """A note whose own fields are `fields`, by name; its guid comes from the card's
         id (and, for a table cell, its row and column keys) unless given."""
         return Note(
-            note_guid(self.card.id, *ids) if guid is None else guid,
+            card_guid(self.card, *ids) if guid is None else guid,
             self.note_type,
             tuple(_filled(self.places, self.common.copy(), fields)),
             self.card.tags,
@@ -128,7 +139,7 @@ def note_of(
     # The card's only note: made here, without a CardNotes to share its work with.
     values = _filled(_places(note_type), [""] * len(note_type.fields), _common(card) | fields)
     return Note(
-        note_guid(card.id, *ids) if guid is None else guid,
+        card_guid(card, *ids) if guid is None else guid,
         note_type,
         tuple(values),
         card.tags,

@@ -20,6 +20,7 @@ from ankigen.schema import (
     DeckName,
     Field,
     Flag,
+    Guid,
     Image,
     Images,
     MappingCheck,
@@ -139,6 +140,8 @@ CARD_FIELDS: dict[str, Field] = {
     # The answer side by default; the front where the card asks about the picture.
     "image_side": Choice("back", "front"),
     "lint": LintSettings(),
+    # The note's own guid, for a note made elsewhere (`ankigen import`); else from the id.
+    "guid": Guid(),
 }
 
 
@@ -296,7 +299,7 @@ def _section(
 @functools.lru_cache(maxsize=1024)
 def _tags(section: tuple[str, ...], kind: str, own: tuple[str, ...]) -> tuple[str, ...]:
     # Cached: most cards of a section share their tags, and so share one tuple.
-    return tuple(dict.fromkeys([*section, f"kind::{kind}", *own]))
+    return tuple(dict.fromkeys([*section, *([f"kind::{kind}"] if kind else []), *own]))
 
 
 _SECTION_CHECK = MappingCheck(SECTION_FIELDS)
@@ -355,12 +358,22 @@ def _card(
             problems.add(locs["id"], f"{name}: duplicate card id (first used at {first})")
             return None
         card_ids[stripped_id] = locs.lazy("id")
+    if values is not None and values["guid"] is not None:
+        # Claimed beside the card ids, under a key no id can be (ids have no spaces).
+        guid_key = f"guid {values['guid']}"
+        if guid_key in card_ids:
+            first = card_ids[guid_key]
+            problems.add(
+                locs["guid"], f"{name} ({kind.name}): 'guid': another card has it (at {first})"
+            )
+            return None
+        card_ids[guid_key] = locs.lazy("guid")
     if values is None:
         return None
     pop = values.pop
-    tags = _tags(section_tags, kind.name, tuple(pop("tags")))
+    tags = _tags(section_tags, kind.name if kind.tagged else "", tuple(pop("tags")))
     card_id, note, hint, image = pop("id"), pop("note"), pop("hint"), pop("image")
-    image_side, silences = pop("image_side"), pop("lint")
+    image_side, silences, guid = pop("image_side"), pop("lint"), pop("guid")
     values.pop("kind", None)  # this card's own dict: what is left is the kind's keys
     return Card(
         id=card_id,
@@ -374,4 +387,5 @@ def _card(
         values=values,
         loc=loc,
         value_locs=locs,
+        guid=guid,
     )

@@ -58,6 +58,10 @@ NOTES = [
         ["docker"],
     ),
     ("Japanese word", "Japanese", ["仮想", "かそう", "virtual &amp; <u>not real</u>"], ["n3"]),
+    # Plain text: what `import --as-kinds` turns into ankigen's own kinds.
+    ("Basic", "Virtualization", ["type 1", "runs on the hardware &amp; hosts VMs"], []),
+    ("Basic (and reversed card)", "Virtualization", ["VM", "仮想マシン"], ["vm"]),
+    ("Cloze", "Virtualization::Containers", ["{{c1::cgroups}} limit {{c2::CPU}}", ""], []),
 ]
 
 

@@ -201,5 +201,6 @@ def test_a_card_in_a_filtered_deck_is_in_its_home_deck(learner, tmp_path):
     assert col.db.scalar("select count() from cards where odid != 0") == 2
     col.close()
     with read_export(path) as got:
-        assert got.notes[-1].decks == ("Japanese", "Japanese")
+        word = next(n for n in got.notes if got.note_types[n.note_type_id].name == "Japanese word")
+        assert word.decks == ("Japanese", "Japanese")
         assert "Cram" not in got.decks

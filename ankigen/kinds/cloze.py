@@ -48,7 +48,7 @@ def deletion(number: int, html: str) -> str:
 
 
 def generate(card: Card, history: slots.History) -> list[Note]:
-    guid = notes.note_guid(card.id)
+    guid = notes.card_guid(card)
     numbers, record = slots.assign(card["items"], history.get(guid))
     items = "".join(
         f"<li>{deletion(n, text_html(item))}</li>"

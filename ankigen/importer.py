@@ -1,0 +1,278 @@
+"""`ankigen import`: card files from a package Anki exported, keeping every note's identity.
+
+Each deck becomes one card file; each note a `kind: note` card with its guid, note type and
+tags (or, with --as-kinds, a `term` or `gaps` card where that means the same); each note
+type a file in `notetypes/`; each media file a file in `media/`. So the next build makes
+decks that Anki imports as updates of the very notes it has: none new, none conflicting,
+every review kept.
+
+Everything is worked out and checked before the first file is written: bad input writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ankigen import adopt, output
+from ankigen.errors import AnkigenError
+from ankigen.exported import Export, ExportedNote, read_export
+from ankigen.kinds.note import MEDIA_FOLDER
+from ankigen.load import _FORBIDDEN_IN_TEXT, character_name
+from ankigen.notetypes import FOLDER, file_name, file_text
+from ankigen.schema import SLUG_RE
+
+
+@dataclass
+class Imported:
+    """What an import wrote, and what the learner must do in Anki."""
+
+    files: list[Path] = field(default_factory=list)  # card files, then note types and media
+    notes: dict[Path, int] = field(default_factory=dict)  # card file -> its notes
+    # --as-kinds: (Anki's note type, ankigen's) -> the ids of the notes to change in Anki
+    retyped: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    kept: int = 0  # --as-kinds: notes of a stock note type left as `kind: note`
+    split: int = 0  # notes whose cards are in more than one deck
+
+
+def import_package(path: Path, cards_dir: Path, as_kinds: bool = False) -> Imported:
+    with read_export(path) as export:
+        plan, imported = _plan(export, cards_dir, as_kinds, path.name)
+        _refuse_existing(plan)
+        media = _media_plan(export, cards_dir)
+        for target, data in [
+            *((t, text.encode("utf-8")) for t, text in plan.items()),
+            *((t, source.read_bytes()) for t, source in media.items()),
+        ]:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise AnkigenError(
+                    f"{target.parent}: cannot make the folder: {e.strerror}"
+                ) from None
+            output.write_atomically(target, data)
+            imported.files.append(target)
+    return imported
+
+
+def _plan(
+    export: Export, cards_dir: Path, as_kinds: bool, source: str
+) -> tuple[dict[Path, str], Imported]:
+    """Every file to write, as text, by where it goes."""
+    imported = Imported()
+    _refuse_characters(export)
+    used = {note.note_type_id for note in export.notes if note.decks}
+    taken: set[str] = set()
+    type_files = {type_id: file_name(export.note_types[type_id], taken) for type_id in sorted(used)}
+    by_deck: dict[str, list[ExportedNote]] = {}
+    for note in export.notes:
+        if note.decks:  # a note without cards: Anki's "Check Database" removes it
+            by_deck.setdefault(note.decks[0], []).append(note)
+            imported.split += len(set(note.decks)) > 1
+    plan: dict[Path, str] = {}
+    ids = _CardIds(_existing_ids(cards_dir))
+    sections: set[str] = set()
+    for deck in sorted(by_deck):
+        section_id = _unique(_slug(deck) or "deck", sections)
+        cards = []
+        for note in by_deck[deck]:
+            note_type = export.note_types[note.note_type_id]
+            card_id = ids.take(note)
+            card = adopt.as_kind(note, note_type, card_id) if as_kinds else None
+            if card is None:
+                imported.kept += as_kinds and adopt.is_stock(note_type)
+                card = adopt.as_note(note, note_type, card_id)
+            else:
+                key = (note_type.name, adopt.KIND_TYPES[card["kind"]])
+                imported.retyped.setdefault(key, []).append(note.id)
+            cards.append(card)
+        target = cards_dir / f"{section_id}.yaml"
+        plan[target] = _card_file(section_id, deck, cards, source)
+        imported.notes[target] = len(cards)
+    for type_id, name in type_files.items():
+        plan[cards_dir / FOLDER / name] = file_text(export.note_types[type_id])
+    return plan, imported
+
+
+def _refuse_characters(export: Export) -> None:
+    """A card file cannot hold control characters (ankigen.load): say which notes have one."""
+    problems = []
+    for note in export.notes:
+        names = export.note_types[note.note_type_id].fields
+        for name, text in zip(names, note.fields, strict=False):
+            found = _FORBIDDEN_IN_TEXT.search(text)
+            if found:
+                problems.append(
+                    f"note nid:{note.id} ({note.decks[0] if note.decks else 'no deck'}): field "
+                    f"'{name}' holds {character_name(found.group())}, which a card file cannot; "
+                    "remove it in Anki (search the browser for nid:"
+                    f"{note.id}) and export again"
+                )
+    if problems:
+        raise AnkigenError("\n".join(problems))
+
+
+def _refuse_existing(plan: dict[Path, str]) -> None:
+    """Nothing the user has is overwritten: a note type file the same as ours is kept."""
+    problems = []
+    for target, text in list(plan.items()):
+        if not target.exists():
+            continue
+        if target.parent.name == FOLDER and target.read_text(encoding="utf-8") == text:
+            del plan[target]  # the same note type, from an earlier import
+        else:
+            problems.append(f"{target}: already exists (left as it is); import into another folder")
+    if problems:
+        raise AnkigenError("\n".join(problems))
+
+
+def _media_plan(export: Export, cards_dir: Path) -> dict[Path, Path]:
+    """Where each media file goes (cards/media/<its name>), refusing names that would leave
+    that folder or be one file with another on Windows or macOS."""
+    problems = []
+    seen: dict[str, str] = {}
+    plan: dict[Path, Path] = {}
+    for name, source in sorted(export.media.items()):
+        why = _bad_name(name)
+        if why:
+            problems.append(f"media file {name!r}: {why}; nothing was written")
+            continue
+        key = unicodedata.normalize("NFC", name).casefold()
+        if key in seen:
+            problems.append(
+                f"media files {seen[key]!r} and {name!r} would be one file on Windows and macOS "
+                "(letter case or Unicode normalization); rename one in Anki and export again"
+            )
+            continue
+        seen[key] = name
+        target = cards_dir / MEDIA_FOLDER / name
+        if target.exists():
+            if target.read_bytes() != source.read_bytes():
+                problems.append(f"{target}: already exists with other content (left as it is)")
+            continue
+        plan[target] = source
+    if problems:
+        raise AnkigenError("\n".join(problems))
+    return plan
+
+
+_DEVICES = {"con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for n in range(1, 10))}
+
+
+def _bad_name(name: str) -> str | None:
+    if not name or name in (".", "..") or re.search(r"[/\\]", name) or ":" in name:
+        return "its name would put it outside the cards folder's media/ folder"
+    if re.search(r'[\x00-\x1f<>"|?*]', name) or name[-1] in ". ":
+        return "its name cannot be a file name on Windows"
+    if name.split(".")[0].lower() in _DEVICES:
+        return "its name is a device on Windows"
+    return None
+
+
+class _CardIds:
+    """Readable, unique card ids: the first field's ASCII words and a few characters of the
+    guid (the same note gets the same id from the same package)."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken
+
+    def take(self, note: ExportedNote) -> str:
+        words = _slug(_plain(note.fields[0]))[:30].strip("-") or "note"
+        digest = hashlib.sha256(note.guid.encode()).hexdigest()
+        for length in range(4, len(digest)):
+            card_id = f"{words}-{digest[:length]}"
+            if card_id not in self.taken:
+                self.taken.add(card_id)
+                return card_id
+        raise AssertionError("unreachable: a sha256 is unique among a package's guids")
+
+
+def _plain(field_html: str) -> str:
+    return html.unescape(re.sub(r"<[^>]*>", " ", field_html))
+
+
+def _slug(text: str) -> str:
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _unique(slug: str, taken: set[str]) -> str:
+    found, n = slug, 2
+    while found in taken:
+        found, n = f"{slug}-{n}", n + 1
+    taken.add(found)
+    assert SLUG_RE.fullmatch(found)
+    return found
+
+
+def _existing_ids(cards_dir: Path) -> set[str]:
+    """Card ids the folder's card files already use, so an imported card never takes one."""
+    ids: set[str] = set()
+    for path in sorted(cards_dir.glob("*.y*ml")) if cards_dir.is_dir() else []:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            ids.update(str(card["id"]) for card in data["cards"])
+        except (OSError, yaml.YAMLError, TypeError, KeyError, UnicodeDecodeError):
+            continue  # the build reports a broken file; here it only means fewer ids
+    return ids
+
+
+class _Dumper(yaml.SafeDumper):
+    """Text with line breaks as blocks (`|`), as a person writes it."""
+
+
+def _block(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    return dumper.represent_scalar(
+        "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None
+    )
+
+
+_Dumper.add_representer(str, _block)
+
+
+def _card_file(section_id: str, deck: str, cards: list[dict[str, Any]], source: str) -> str:
+    data = {"id": section_id, "title": deck, "deck": deck, "cards": cards}
+    text = (
+        f"# Imported from {source} by `ankigen import`. Each card keeps its note's guid,\n"
+        "# so a build updates the very notes the learner has (with all their reviews).\n"
+        + yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    )
+    # The file is the notes: it must read back as exactly what Anki gave.
+    assert yaml.safe_load(text) == data, f"card file {section_id} does not read back"
+    return text
+
+
+def report(imported: Imported) -> list[str]:
+    """What was written, and what the learner does in Anki before the next import."""
+    lines = [f"{path}: {_n(n, 'note')}" for path, n in imported.notes.items()]
+    others = len(imported.files) - len(imported.notes)
+    lines.append(f"{_n(others, 'note type or media file')} written; now run 'ankigen build'")
+    if imported.split:
+        lines.append(
+            f"{_n(imported.split, 'note')} with cards in more than one deck: each is in the "
+            "card file of its first card's deck (Anki leaves the cards it has where they are)"
+        )
+    for (old, new), nids in sorted(imported.retyped.items()):
+        lines.append(
+            f"{_n(len(nids), 'note')} of '{old}' are now {new} cards, and Anki never changes a "
+            "note's type on import. Once, keeping every review: search the browser for "
+            f"nid:{','.join(map(str, sorted(nids)))}, select all, Notes > Change Note Type > "
+            f"'{new}'; then import the built deck with 'Update notes: Always'"
+        )
+    if imported.kept:
+        lines.append(
+            f"{_n(imported.kept, 'note')} of stock note types stay `kind: note` (HTML or markup "
+            "that ankigen's kinds would show differently)"
+        )
+    return lines
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
