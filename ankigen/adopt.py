@@ -2,9 +2,10 @@
 ankigen's own kinds where that means the same.
 
 Basic becomes `term`, Basic (and reversed card) `term` with `reverse`, and Cloze `gaps`,
-when each field is plain text that ankigen shows as Anki did: no HTML tags, none of
-ankigen's own markup (`**`, backticks, line breaks) and none of Anki's ([sound:], [latex],
-MathJax), and, for a cloze, deletions c1, c2, ... in order, each once, without hints. Anki
+when each field is card text that ankigen shows as Anki did: what `unmarkup` reads back
+exactly (bold, code, lines, entities; not images, italics, colours, ...), none of Anki's
+own markup ([sound:], [latex], MathJax), and, for a cloze, plain text (no HTML, no
+ankigen markup) with deletions c1, c2, ... in order, each once, without hints. Anki
 never changes a note's type on import, so the learner changes these notes' type once
 (the import says how); their guids stay, and so do their reviews.
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from ankigen.exported import ExportedNote, ExportedNoteType
 from ankigen.kinds import gaps, term
+from ankigen.unmarkup import Unsayable, text_of
 
 # Anki's `originalStockKind` of a note type made from a stock one.
 BASIC, BASIC_AND_REVERSED, CLOZE = 1, 2, 5
@@ -54,14 +56,14 @@ def as_kind(note: ExportedNote, note_type: ExportedNoteType, card_id: str) -> di
     if stock in (BASIC, BASIC_AND_REVERSED):
         if templates != (1 if stock == BASIC else 2):
             return None
-        front, back = (plain(f) for f in note.fields)
+        front, back = (card_text(f) for f in note.fields)
         if not (front and front.strip() and back and back.strip()):
             return None
         card |= {"kind": "term", "term": front, "meaning": back}
         if stock == BASIC_AND_REVERSED:
             card["reverse"] = True
     else:
-        text, extra = _gaps(note.fields[0]), plain(note.fields[1])
+        text, extra = _gaps(note.fields[0]), card_text(note.fields[1])
         if text is None or extra is None:
             return None
         card |= {"kind": "gaps", "text": text}
@@ -72,8 +74,17 @@ def as_kind(note: ExportedNote, note_type: ExportedNoteType, card_id: str) -> di
     return card
 
 
-def plain(field: str) -> str | None:
+def card_text(field: str) -> str | None:
     """The field as card text, if ankigen shows that text as Anki shows the field."""
+    try:
+        text = text_of(field)
+    except Unsayable:
+        return None
+    return None if _ANKI_MARKUP.search(text) else text
+
+
+def plain(field: str) -> str | None:
+    """A piece of a cloze field as gaps text: no HTML, no markup, kept to the space."""
     if "<" in field or "\n" in field:
         return None
     text = html.unescape(field)

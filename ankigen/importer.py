@@ -261,7 +261,7 @@ def report(imported: Imported) -> list[str]:
         )
     for (old, new), nids in sorted(imported.retyped.items()):
         lines.append(
-            f"{_n(len(nids), 'note')} of '{old}' are now {new} cards, and Anki never changes a "
+            f"{_n(len(nids), 'note')} of '{old}' became {new} cards, and Anki never changes a "
             "note's type on import. Once, keeping every review: search the browser for "
             f"nid:{','.join(map(str, sorted(nids)))}, select all, Notes > Change Note Type > "
             f"'{new}'; then import the built deck with 'Update notes: Always'"

@@ -98,20 +98,35 @@ def test_a_new_learner_gets_the_same_notes_note_types_and_image(learner, tmp_pat
         try:
             want = learner_col.db.all("select guid, tags, flds from notes order by guid")
             used = learner_col.db.list("select distinct mid from notes")
-            want_types = {i: learner_col.models.get(i)["css"] for i in used}
+            want_types = {i: _note_type(learner_col.models.get(i)) for i in used}
             want_cards = learner_col.card_count()
         finally:
             learner_col.close()
         assert fresh.db.all("select guid, tags, flds from notes order by guid") == want
         assert fresh.card_count() == want_cards
         # By id: a fresh collection has stock note types of its own with the same names.
-        have_types = {m["id"]: m["css"] for m in fresh.models.all()}
+        have_types = {m["id"]: _note_type(fresh.models.get(m["id"])) for m in fresh.models.all()}
         assert {i: have_types.get(i) for i in want_types} == want_types
         assert (Path(fresh.media.dir()) / "ns.png").read_bytes() == IMAGE
         # Anki's own templates, not wrapped the way ankigen's kinds are against MathJax.
         assert "mathjax_ignore" not in str([fresh.models.get(i) for i in want_types])
     finally:
         fresh.close()
+
+
+def _note_type(raw: dict) -> tuple:
+    """A note type as it matters to a learner: all but its name (a fresh collection's own
+    stock note types take the names first), mtime and sync counter."""
+    return (
+        raw["css"],
+        raw["type"],
+        raw["sortf"],
+        raw["latexPre"],
+        raw["latexPost"],
+        raw.get("originalStockKind"),
+        [(f["name"], f["id"], f["font"], f["size"]) for f in raw["flds"]],
+        [(t["name"], t["id"], t["qfmt"], t["afmt"]) for t in raw["tmpls"]],
+    )
 
 
 def test_editing_a_note_type_file_reaches_the_learner_after_a_build(learner, tmp_path, monkeypatch):
@@ -256,9 +271,12 @@ def test_as_kinds_makes_term_and_gaps_cards_that_keep_their_reviews(learner, tmp
         ("gaps", "{{cgroups}} limit {{CPU}}"),
         ("term", "VM"),
         ("term", "type 1"),
+        ("term", "ハイパーバイザ"),
     ]
     term = next(c for c in cards if c.get("term") == "type 1")
     assert term["meaning"] == "runs on the hardware & hosts VMs"  # Anki's &amp;, as text
+    bold = next(c for c in cards if c.get("term") == "ハイパーバイザ")
+    assert bold["meaning"] == "**VM** を動かすソフト"  # Anki's <b>, in card syntax
     assert run("build", "--strict")[0] == 0
 
     col = _learners_copy(learner, tmp_path)
@@ -270,7 +288,7 @@ def test_as_kinds_makes_term_and_gaps_cards_that_keep_their_reviews(learner, tmp
             _retype_line(col, "Basic", "ankigen Term v2", nids),
             _retype_line(col, "Basic (and reversed card)", "ankigen Term v2", nids),
             _retype_line(col, "Cloze", "ankigen Gaps", nids),
-            "3 notes of stock note types stay `kind: note` (HTML or markup that ankigen's kinds "
+            "2 notes of stock note types stay `kind: note` (HTML or markup that ankigen's kinds "
             "would show differently)",
         ]
         reviews = _reviews(col, nids.values())
@@ -301,9 +319,11 @@ def _cards(path: Path) -> list[dict]:
 def _retype_line(col: Collection, old: str, new: str, nids: dict[str, int]) -> str:
     mid = col.models.by_name(old)["id"]
     ours = sorted(n for n in nids.values() if col.get_note(n).mid == mid)
+    count = "1 note" if len(ours) == 1 else f"{len(ours)} notes"
     return (
-        f"1 note of '{old}' are now {new} cards, and Anki never changes a note's type on "
-        f"import. Once, keeping every review: search the browser for nid:{ours[0]}, select all, "
+        f"{count} of '{old}' became {new} cards, and Anki never changes a note's type on "
+        "import. Once, keeping every review: search the browser for "
+        f"nid:{','.join(map(str, ours))}, select all, "
         f"Notes > Change Note Type > '{new}'; then import the built deck with 'Update notes: "
         "Always'"
     )
@@ -329,3 +349,38 @@ def _change_note_types(col: Collection, nids: dict[str, int]) -> None:
         request = info.input
         request.note_ids.extend(notes)
         col.models.change_notetype_of_notes(request)
+
+
+@pytest.mark.parametrize(
+    ("type_name", "fields", "kind", "text"),
+    [
+        ("Basic", ["a", "b<br>c"], "term", "b\nc"),
+        ("Basic", ["a", "<b>b</b> &lt;c&gt;"], "term", "**b** <c>"),
+        ("Basic", ["a", "[sound:a.mp3]"], None, None),  # Anki plays it; a term shows it
+        ("Basic", ["a", r"\(x^2\)"], None, None),  # Anki typesets it; a term shows it
+        ("Basic", ["a", '<img src="a.png">'], None, None),
+        ("Basic", ["a", "<i>b</i>"], None, None),
+        ("Basic", ["a", ""], None, None),
+        ("Cloze", ["{{c1::a}} and {{c2::b}}", ""], "gaps", "{{a}} and {{b}}"),
+        ("Cloze", ["{{c2::a}} and {{c1::b}}", ""], None, None),  # numbers out of order
+        ("Cloze", ["{{c1::a}} and {{c1::b}}", ""], None, None),  # one card, two deletions
+        ("Cloze", ["{{c1::a::hint}}", ""], None, None),
+        ("Cloze", ["<b>{{c1::a}}</b>", ""], None, None),
+        ("Cloze", ["{{c1::a}}", "<b>more</b>"], "gaps", "{{a}}"),
+    ],
+)
+def test_as_kinds_converts_only_what_means_the_same(learner, type_name, fields, kind, text):
+    from dataclasses import replace
+
+    from ankigen.adopt import as_kind
+    from ankigen.exported import read_export
+
+    with read_export(learner["apkg"]) as found:
+        types = {t.name: t for t in found.note_types.values()}
+        note = next(n for n in found.notes if n.note_type_id == types[type_name].id)
+    card = as_kind(replace(note, fields=tuple(fields)), types[type_name], "x")
+    if kind is None:
+        assert card is None
+    else:
+        assert card is not None and card["kind"] == kind
+        assert card["meaning" if kind == "term" else "text"] == text
