@@ -196,7 +196,9 @@ class _CardIds:
 
 
 def _plain(field_html: str) -> str:
-    return html.unescape(re.sub(r"<[^>]*>", " ", field_html))
+    """The words a field shows, roughly: without tags, and a cloze's deletions as their text."""
+    text = re.sub(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", r"\1", field_html, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]*>", " ", text))
 
 
 def _slug(text: str) -> str:

@@ -29,6 +29,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import genanki
 import yaml
 
 from ankigen.errors import Loc, Problem, Problems
@@ -44,6 +45,35 @@ _TYPE_KEYS = ("id", "name", "type", "mod", "css", "flds", "tmpls", "usn", "did")
 _FIELD_KEYS = ("name", "id", "ord")
 _TEMPLATE_KEYS = ("name", "id", "ord", "qfmt", "afmt")
 _TOP = ("id", "name", "cloze", "mod", "fields", "templates", "css", "anki")
+
+
+class VerbatimModel(genanki.Model):
+    """The note type as the build writes it (package.py): genanki's JSON with every key of
+    Anki's over it, field and template ids included, and no guard against MathJax around
+    the templates (Anki's own never had one). What a build sets itself stays its own."""
+
+    def __init__(self, note_type: NoteType) -> None:
+        self.anki = json.loads(note_type.anki)
+        self.recorded_mod = note_type.mod
+        super().__init__(
+            model_id=note_type.id,
+            name=note_type.name,
+            fields=[{"name": name} for name in note_type.fields],
+            templates=[
+                {"name": t.name, "qfmt": t.front, "afmt": t.back} for t in note_type.templates
+            ],
+            css=note_type.css,
+            model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
+            sort_field_index=self.anki.get("sortf", 0),
+        )
+
+    def to_json(self, timestamp: float, deck_id: int | None) -> dict[str, Any]:
+        made = super().to_json(timestamp, deck_id)
+        own = dict(self.anki)
+        fields = [{**a, **b} for a, b in zip(made["flds"], own.pop("flds"), strict=True)]
+        templates = [{**a, **b} for a, b in zip(made["tmpls"], own.pop("tmpls"), strict=True)]
+        builds = {key: made[key] for key in ("mod", "did", "usn")}
+        return {**made, **own, "flds": fields, "tmpls": templates, **builds}
 
 
 def file_name(note_type: ExportedNoteType, taken: set[str]) -> str:

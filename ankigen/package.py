@@ -35,6 +35,7 @@ from ankigen import output
 from ankigen.cards import DeckHeader
 from ankigen.errors import AnkigenError
 from ankigen.notes import Note, NoteType
+from ankigen.notetypes import VerbatimModel
 from ankigen.slots import Slots
 
 # Written by every build but not part of what a learner's Anki takes from a note type.
@@ -177,7 +178,7 @@ _AS_WRITTEN = '<div class="mathjax_ignore">{}</div>'
 def _model(note_type: NoteType) -> genanki.Model:
     # Built anew each time: genanki mutates the template dicts it is given.
     if note_type.anki:
-        return _Verbatim(note_type)
+        return VerbatimModel(note_type)
     return genanki.Model(
         model_id=note_type.id,
         name=note_type.name,
@@ -193,35 +194,6 @@ def _model(note_type: NoteType) -> genanki.Model:
         css=note_type.css,
         model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
     )
-
-
-class _Verbatim(genanki.Model):
-    """A note type of the learner's own (notetypes.py), written as Anki keeps it: no
-    MathJax guard around its templates, and its field and template ids and every other key
-    of Anki's JSON over what genanki writes."""
-
-    def __init__(self, note_type: NoteType) -> None:
-        self.anki = json.loads(note_type.anki)
-        self.recorded_mod = note_type.mod
-        super().__init__(
-            model_id=note_type.id,
-            name=note_type.name,
-            fields=[{"name": name} for name in note_type.fields],
-            templates=[
-                {"name": t.name, "qfmt": t.front, "afmt": t.back} for t in note_type.templates
-            ],
-            css=note_type.css,
-            model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
-            sort_field_index=self.anki.get("sortf", 0),
-        )
-
-    def to_json(self, timestamp: float, deck_id: int | None) -> dict[str, Any]:
-        made = super().to_json(timestamp, deck_id)
-        own = dict(self.anki)
-        fields = [{**a, **b} for a, b in zip(made["flds"], own.pop("flds"), strict=True)]
-        templates = [{**a, **b} for a, b in zip(made["tmpls"], own.pop("tmpls"), strict=True)]
-        volatile = {k: made[k] for k in _VOLATILE_NOTE_TYPE_KEYS}
-        return {**made, **own, "flds": fields, "tmpls": templates, **volatile}
 
 
 def _stable_json(note_type_json: dict[str, Any]) -> dict[str, Any]:
@@ -331,7 +303,7 @@ def _note_type_mod(model: genanki.Model, before: dict[str, Any] | None, clock: i
     # Anki updates a note type only when the incoming mtime is newer than its own. The
     # learner's own note type goes out as Anki had it until its file is edited.
     if before is None:
-        if isinstance(model, _Verbatim) and model.recorded_mod is not None:
+        if isinstance(model, VerbatimModel) and model.recorded_mod is not None:
             return model.recorded_mod
         return clock
     if _stable_json(before) == _stable_json(model.to_json(0, None)):

@@ -69,6 +69,13 @@ def test_built_decks_update_the_learners_notes_keeping_every_review(
         "7 note type or media files written; now run 'ankigen build'\n"
     )
     assert (tmp_path / "cards" / "media" / "ns.png").read_bytes() == IMAGE
+    ids = [c["id"] for f in sorted((tmp_path / "cards").glob("*.yaml")) for c in _cards(f)]
+    assert len(set(ids)) == len(ids) == len(NOTES)
+    # Readable: the first field's ASCII words (none in 仮想), then a few characters.
+    assert sorted(i.rsplit("-", 1)[0] for i in ids) == [
+        "cgroup", "cgroups-limit-cpu", "chroot", "docker", "docker-ps-a", "namespace",
+        "note", "note", "type-1", "vm",
+    ]  # fmt: skip
     code, out, err = run("build", "--strict")
     assert (code, err) == (0, ""), err
 
