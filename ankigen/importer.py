@@ -27,7 +27,7 @@ from ankigen.errors import AnkigenError
 from ankigen.exported import Export, ExportedNote, read_export
 from ankigen.kinds.note import MEDIA_FOLDER
 from ankigen.load import _FORBIDDEN_IN_TEXT, character_name
-from ankigen.notetypes import FOLDER, file_name, file_text
+from ankigen.notetypes import FOLDER, as_yaml, file_name, file_text
 from ankigen.schema import SLUG_RE
 
 
@@ -226,29 +226,13 @@ def _existing_ids(cards_dir: Path) -> set[str]:
     return ids
 
 
-class _Dumper(yaml.SafeDumper):
-    """Text with line breaks as blocks (`|`), as a person writes it."""
-
-
-def _block(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    return dumper.represent_scalar(
-        "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None
-    )
-
-
-_Dumper.add_representer(str, _block)
-
-
 def _card_file(section_id: str, deck: str, cards: list[dict[str, Any]], source: str) -> str:
     data = {"id": section_id, "title": deck, "deck": deck, "cards": cards}
-    text = (
+    return (
         f"# Imported from {source} by `ankigen import`. Each card keeps its note's guid,\n"
         "# so a build updates the very notes the learner has (with all their reviews).\n"
-        + yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+        + as_yaml(data)
     )
-    # The file is the notes: it must read back as exactly what Anki gave.
-    assert yaml.safe_load(text) == data, f"card file {section_id} does not read back"
-    return text
 
 
 def report(imported: Imported) -> list[str]:
