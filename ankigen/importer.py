@@ -16,6 +16,7 @@ import hashlib
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,14 @@ from typing import Any
 import yaml
 
 from ankigen import adopt, output
+from ankigen.build import is_card_file
 from ankigen.errors import AnkigenError
 from ankigen.exported import Export, ExportedNote, read_export
 from ankigen.kinds.note import MEDIA_FOLDER
 from ankigen.load import _FORBIDDEN_IN_TEXT, character_name
-from ankigen.notetypes import FOLDER, as_yaml, file_name, file_text
+from ankigen.notetypes import FOLDER, LOADER, as_yaml, file_name, file_text, note_types
 from ankigen.schema import SLUG_RE
+from ankigen.validate import deck_key
 
 
 @dataclass
@@ -69,19 +72,17 @@ def _plan(
     """Every file to write, as text, by where it goes."""
     imported = Imported()
     _refuse_characters(export)
-    used = {note.note_type_id for note in export.notes if note.decks}
-    taken: set[str] = set()
-    type_files = {type_id: file_name(export.note_types[type_id], taken) for type_id in sorted(used)}
+    existing = _Existing(cards_dir)
     by_deck: dict[str, list[ExportedNote]] = {}
     for note in export.notes:
         if note.decks:  # a note without cards: Anki's "Check Database" removes it
             by_deck.setdefault(note.decks[0], []).append(note)
             imported.split += len(set(note.decks)) > 1
-    plan: dict[Path, str] = {}
-    ids = _CardIds(_existing_ids(cards_dir))
-    sections: set[str] = set()
+    existing.refuse_decks(by_deck)
+    plan = _note_type_files(export, cards_dir)
+    ids = _CardIds(existing.ids)
     for deck in sorted(by_deck):
-        section_id = _unique(_slug(deck) or "deck", sections)
+        section_id = _unique(_slug(deck) or "deck", existing.sections)
         cards = []
         for note in by_deck[deck]:
             note_type = export.note_types[note.note_type_id]
@@ -97,9 +98,32 @@ def _plan(
         target = cards_dir / f"{section_id}.yaml"
         plan[target] = _card_file(section_id, deck, cards, source)
         imported.notes[target] = len(cards)
-    for type_id, name in type_files.items():
-        plan[cards_dir / FOLDER / name] = file_text(export.note_types[type_id])
     return plan, imported
+
+
+def _note_type_files(export: Export, cards_dir: Path) -> dict[Path, str]:
+    """A file for each note type the notes use, but one the folder already has (the same
+    id and name: kept as the user may have edited it); one with only the id or only the
+    name the same would make two note types of one, and is refused."""
+    have, _ = note_types(cards_dir)
+    by_id = {t.id: t for t in have.values()}
+    folder = cards_dir / FOLDER
+    taken = {p.name.lower() for p in folder.iterdir()} if folder.is_dir() else set()
+    files, problems = {}, []
+    for type_id in sorted({note.note_type_id for note in export.notes if note.decks}):
+        note_type = export.note_types[type_id]
+        same = by_id.get(type_id) or have.get(note_type.name)
+        if same is None:
+            files[folder / file_name(note_type, taken)] = file_text(note_type)
+        elif (same.id, same.name) != (type_id, note_type.name):
+            problems.append(
+                f"{folder}: holds note type '{same.name}' (id {same.id}), and the "
+                f"package's '{note_type.name}' (id {type_id}) has its id or its name; "
+                "import into another folder"
+            )
+    if problems:
+        raise AnkigenError("\n".join(problems))
+    return files
 
 
 def _refuse_characters(export: Export) -> None:
@@ -121,15 +145,12 @@ def _refuse_characters(export: Export) -> None:
 
 
 def _refuse_existing(plan: dict[Path, str]) -> None:
-    """Nothing the user has is overwritten: a note type file the same as ours is kept."""
-    problems = []
-    for target, text in list(plan.items()):
-        if not target.exists():
-            continue
-        if target.parent.name == FOLDER and target.read_text(encoding="utf-8") == text:
-            del plan[target]  # the same note type, from an earlier import
-        else:
-            problems.append(f"{target}: already exists (left as it is); import into another folder")
+    """Nothing the user has is overwritten."""
+    problems = [
+        f"{target}: already exists (left as it is); import into another folder"
+        for target in plan
+        if target.exists()
+    ]
     if problems:
         raise AnkigenError("\n".join(problems))
 
@@ -214,16 +235,33 @@ def _unique(slug: str, taken: set[str]) -> str:
     return found
 
 
-def _existing_ids(cards_dir: Path) -> set[str]:
-    """Card ids the folder's card files already use, so an imported card never takes one."""
-    ids: set[str] = set()
-    for path in sorted(cards_dir.glob("*.y*ml")) if cards_dir.is_dir() else []:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            ids.update(str(card["id"]) for card in data["cards"])
-        except (OSError, yaml.YAMLError, TypeError, KeyError, UnicodeDecodeError):
-            continue  # the build reports a broken file; here it only means fewer ids
-    return ids
+class _Existing:
+    """What the folder's card files already claim: card ids, section ids and decks."""
+
+    def __init__(self, cards_dir: Path) -> None:
+        self.ids: set[str] = set()
+        self.sections: set[str] = set()
+        self.decks: dict[str, Path] = {}  # as Anki compares deck names -> the file
+        for path in sorted(cards_dir.iterdir()) if cards_dir.is_dir() else []:
+            if not is_card_file(path):
+                continue
+            try:
+                data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
+                self.sections.add(str(data["id"]))
+                self.decks[deck_key(str(data["deck"]))] = path
+                self.ids.update(str(card["id"]) for card in data["cards"])
+            except (OSError, yaml.YAMLError, TypeError, KeyError, UnicodeDecodeError):
+                continue  # the build reports a broken file; here it only means fewer claims
+
+    def refuse_decks(self, decks: Iterable[str]) -> None:
+        problems = [
+            f"{self.decks[deck_key(deck)]}: already makes the deck '{deck}' of the package; "
+            "import into another folder"
+            for deck in sorted(decks)
+            if deck_key(deck) in self.decks
+        ]
+        if problems:
+            raise AnkigenError("\n".join(problems))
 
 
 def _card_file(section_id: str, deck: str, cards: list[dict[str, Any]], source: str) -> str:

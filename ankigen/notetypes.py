@@ -81,9 +81,9 @@ def file_name(note_type: ExportedNoteType, taken: set[str]) -> str:
     its id when it has none; a number added when another note type has the name."""
     stem = "-".join(re.findall(r"[a-z0-9]+", note_type.name.lower())) or f"type-{note_type.id}"
     name, n = f"{stem}.yaml", 2
-    while name in taken:
+    while name.lower() in taken:  # lower: one file on Windows and macOS
         name, n = f"{stem}-{n}.yaml", n + 1
-    taken.add(name)
+    taken.add(name.lower())
     return name
 
 
@@ -122,7 +122,7 @@ def _part(raw: dict[str, Any], spelled: dict[str, Any], keys: tuple[str, ...]) -
 
 # libyaml where PyYAML has it: an import of 5,000 notes took 6 s with the Python one.
 _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Dumper(_BaseDumper):
@@ -141,7 +141,7 @@ def as_yaml(data: dict[str, Any]) -> str:
     """`data` as a file `ankigen import` writes (a note type or a card file)."""
     text: str = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
     # The file is what Anki gave: it must read back as exactly that.
-    assert yaml.load(text, Loader=_Loader) == data, "an imported file does not read back"
+    assert yaml.load(text, Loader=LOADER) == data, "an imported file does not read back"
     return text
 
 

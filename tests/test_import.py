@@ -16,6 +16,7 @@ from tests.conftest import import_apkg, run
 from tests.learner import IMAGE, NOTES, export, make_collection
 
 FORMATS = ("apkg", "legacy", "colpkg")
+READ = (*FORMATS, "collection")  # and a closed collection file
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,7 @@ def _state(col: Collection) -> tuple:
     return notes, cards, types, revlog
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", READ)
 def test_built_decks_update_the_learners_notes_keeping_every_review(
     learner, fmt, tmp_path, monkeypatch
 ):
@@ -391,3 +392,33 @@ def test_as_kinds_converts_only_what_means_the_same(learner, type_name, fields, 
     else:
         assert card is not None and card["kind"] == kind
         assert card["meaning" if kind == "term" else "text"] == text
+
+
+def test_a_deck_or_note_type_the_folder_already_has_is_refused(learner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cards").mkdir()
+    mine = tmp_path / "cards" / "mine.yaml"
+    mine.write_text(
+        'id: mine\ntitle: Mine\ndeck: "japanese"\ncards:\n'
+        "  - {id: leaf, kind: term, term: 葉, meaning: leaf}\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(learner["apkg"])) == (
+        1,
+        "",
+        "cards/mine.yaml: already makes the deck 'Japanese' of the package; import into "
+        "another folder\n",
+    )
+    mine.unlink()
+    (tmp_path / "cards" / "notetypes").mkdir()
+    (tmp_path / "cards" / "notetypes" / "my-basic.yaml").write_text(
+        "id: 1541739262\nname: Basic\nfields: [{name: Front}, {name: Back}]\n"
+        "templates: [{name: Card 1, front: '{{Front}}', back: '{{Back}}'}]\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("import", str(learner["apkg"]))
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        "cards/notetypes: holds note type 'Basic' (id 1541739262), and the package's 'Basic' (id "
+    )
+    assert sorted(p.name for p in (tmp_path / "cards").rglob("*")) == ["my-basic.yaml", "notetypes"]
