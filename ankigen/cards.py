@@ -36,6 +36,9 @@ class Card:
     audio: tuple[Media, ...] = ()  # played with Anki's [sound:...]
     audio_side: str = "back"  # or "front"
     math: bool = False  # Anki's MathJax typesets \(...\) and \[...\] in its text
+    # The note's guid as written (a note made elsewhere, see `ankigen import`); else it
+    # comes from the id (notes.card_guid, identity.Identity.origin).
+    guid: str | None = None
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

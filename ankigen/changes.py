@@ -24,7 +24,7 @@ from ankigen.errors import Problems
 from ankigen.files import MAX_RECORD_BYTES, read_regular
 from ankigen.identity import Entry, Identity
 from ankigen.kinds import KINDS
-from ankigen.notes import guid_of
+from ankigen.notes import card_guid
 from ankigen.package import Memory
 from ankigen.validate import deck_key
 
@@ -38,11 +38,12 @@ def check_kinds(cards: Iterable[Card], memory: Memory, problems: Problems) -> No
     """Refuse a card whose kind changed under the same id: Anki would keep the old note
     and log the import as a conflict, so the edit would never reach the learner."""
     for card in cards:
-        before = memory.notes.get(guid_of(card))
+        before = memory.notes.get(card_guid(card))
         if before is None:
             continue
         kind = KINDS[card.kind]
-        if before.note_type_id in {kind.note_type.id, *(t.id for t in kind.retired)}:
+        own = kind.note_type_of(card) if kind.note_type_of else kind.note_type
+        if before.note_type_id in {own.id, *(t.id for t in kind.retired)}:
             continue
         old = _KIND_OF_TYPE.get(before.note_type_id, "another note type")
         problems.add(

@@ -296,10 +296,35 @@ def new(
     """Create cards/SECTION.yaml with one example card of every kind."""
     from ankigen.scaffold import new_section
 
-    path, *schema = new_section(cards, section)
-    for written in schema:
-        typer.echo(f"{written}: created; editors check card files against it")
+    path, *others = new_section(cards, section)
+    for written in others:
+        if written.suffix == ".json":
+            typer.echo(f"{written}: created; editors check card files against it")
     typer.echo(f"{path}: created; edit it, then run 'ankigen build'")
+    for written in others:
+        if written.suffix != ".json":
+            typer.echo(f"{written}: created; the note type of the example `note` card")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="A package Anki exported (.apkg, .colpkg) or a collection.anki2.")
+    ],
+    cards: CardsOption = Path("cards"),
+    as_kinds: Annotated[
+        bool,
+        typer.Option(
+            "--as-kinds",
+            help="Basic and Cloze notes whose fields are plain text become term and gaps cards.",
+        ),
+    ] = False,
+) -> None:
+    """Write card files from a package Anki exported, keeping every note's identity."""
+    from ankigen.importer import import_package, report
+
+    for line in report(import_package(file, cards, as_kinds)):
+        typer.echo(line)
 
 
 def main() -> None:

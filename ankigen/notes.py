@@ -43,6 +43,11 @@ class NoteType:
     templates: tuple[Template, ...]
     cloze: bool = False
     css: str = CSS
+    # A note type of the learner's own (a file in cards/notetypes/, see notetypes.py): its
+    # JSON as Anki keeps it, written into the deck as it is, with its recorded mtime.
+    # Empty for ankigen's own kinds.
+    anki: str = ""
+    mod: int | None = None  # None: not recorded (a note type written by hand)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +88,6 @@ def note_guid(*stable_ids: str) -> str:
     return f"{_PAIRS[a]}{_PAIRS[b]}{_PAIRS[c]}{_PAIRS[d]}{_PAIRS[e]}".lstrip(_BASE91[0])
 
 
-def guid_of(card: Card, *ids: str) -> str:
-    """The guid of a card's note (a table cell's is also made from its row and column
-    keys): from the card's id, or from the id a renamed card's notes were first made under."""
-    return note_guid(card.origin or card.id, *ids)
-
-
 NOTE_BLOCK = '{{#Note}}<div class="note">{{Note}}</div>{{/Note}}'
 # Anki's own hint filter: folded until the learner taps it.
 HINT = '{{#Hint}}<div class="hint">{{hint:Hint}}</div>{{/Hint}}'
@@ -98,6 +97,15 @@ HINT = '{{#Hint}}<div class="hint">{{hint:Hint}}</div>{{/Hint}}'
 IMAGE_FIELDS = ("FrontImage", "BackImage")
 FRONT_IMAGE = '{{#FrontImage}}<div class="image">{{FrontImage}}</div>{{/FrontImage}}'
 BACK_IMAGE = '{{#BackImage}}<div class="image">{{BackImage}}</div>{{/BackImage}}'
+
+
+def card_guid(card: Card, *ids: str) -> str:
+    """The guid of a card's note: as the card gives it (a note made elsewhere), else from
+    its id, or from the id a renamed card's notes were first made under (and, for a table
+    cell, its row and column keys). Never from its text."""
+    if card.guid is not None:
+        return card.guid
+    return note_guid(card.origin or card.id, *ids)
 
 
 class CardNotes:
@@ -120,7 +128,7 @@ class CardNotes:
         """A note whose own fields are `fields`, by name; its guid comes from the card's
         id (and, for a table cell, its row and column keys) unless given."""
         return Note(
-            guid_of(self.card, *ids) if guid is None else guid,
+            card_guid(self.card, *ids) if guid is None else guid,
             self.note_type,
             tuple(_filled(self.places, self.common.copy(), fields)),
             self.card.tags,
@@ -144,7 +152,7 @@ def note_of(
     # The card's only note: made here, without a CardNotes to share its work with.
     values = _filled(_places(note_type), [""] * len(note_type.fields), _common(card) | fields)
     return Note(
-        guid_of(card, *ids) if guid is None else guid,
+        card_guid(card, *ids) if guid is None else guid,
         note_type,
         tuple(values),
         card.tags,

@@ -36,6 +36,7 @@ from ankigen.cards import DeckHeader
 from ankigen.errors import AnkigenError
 from ankigen.identity import Identity, NoteTypeMark
 from ankigen.notes import MAX_EPOCH, MAX_ID, Note, NoteType
+from ankigen.notetypes import VerbatimModel
 from ankigen.slots import Slots
 
 # Written by every build but not part of what a learner's Anki takes from a note type.
@@ -197,6 +198,8 @@ _AS_WRITTEN = '<div class="mathjax_ignore">{}</div>'
 
 def _model(note_type: NoteType, css: str = "") -> genanki.Model:
     # Built anew each time: genanki mutates the template dicts it is given.
+    if note_type.anki:
+        return VerbatimModel(note_type)
     return genanki.Model(
         model_id=note_type.id,
         name=note_type.name,
@@ -345,8 +348,11 @@ def build_package(
 
 
 def _note_type_mod(model: genanki.Model, before: NoteTypeMark | None, clock: int) -> int:
-    # Anki updates a note type only when the incoming mtime is newer than its own.
+    # Anki updates a note type only when the incoming mtime is newer than its own. The
+    # learner's own note type goes out as Anki had it until its file is edited.
     if before is None:
+        if isinstance(model, VerbatimModel) and model.recorded_mod is not None:
+            return model.recorded_mod
         return clock
     if before.digest == note_type_digest(model.to_json(0, None)):
         return before.mod

@@ -39,9 +39,23 @@ def new_section(cards_dir: Path, section_id: str) -> list[Path]:
             written.append(schema)
         with path.open("x", encoding="utf-8") as f:
             f.write(header + body)
+        written += _example_files(cards_dir)
     except OSError as e:
         raise AnkigenError(f"{e.filename}: cannot write: {e.strerror}") from None
     return [path, *written]
+
+
+def _example_files(cards_dir: Path) -> list[Path]:
+    """The files the examples need (the note kind's note type), where none is yet."""
+    written = []
+    for kind in KINDS.values():
+        for name, text in kind.example_files.items():
+            path = cards_dir / name
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8", newline="\n")
+                written.append(path)
+    return written
 
 
 def _schema_for(cards_dir: Path) -> tuple[Path, bool]:

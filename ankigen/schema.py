@@ -149,6 +149,29 @@ class SectionId(Slug):
             ctx.error(loc, key, problem)
             return None
         return text
+# The characters of Anki's own guids (base 91: printable ASCII but space, quotes, backslash).
+GUID_RE = re.compile(r"^[A-Za-z0-9!#$%&()*+,\-./:;<=>?@\[\]^_`{|}~]{1,100}$")
+
+
+class Guid(Field):
+    """An Anki note's guid as the note has it (a note made elsewhere keeps its own)."""
+
+    required = False
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": GUID_RE.pattern}
+
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
+        if not isinstance(value, str) or not GUID_RE.fullmatch(value):
+            got = describe(value)
+            ctx.error(
+                loc,
+                key,
+                f"expected an Anki guid (1 to 100 letters, digits and ASCII punctuation other "
+                f"than quotes and backslash), got {got}",
+            )
+            return None
+        return value
 
 
 class DeckName(Text):

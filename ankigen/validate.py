@@ -24,6 +24,7 @@ from ankigen.schema import (
     DeckName,
     Field,
     Flag,
+    Guid,
     Image,
     Images,
     Language,
@@ -157,6 +158,8 @@ CARD_FIELDS: dict[str, Field] = {
     "lint": LintSettings(),
     # The ids this card had before: it keeps their notes, and so their reviews.
     "was": Slugs(),
+    # The note's own guid, for a note made elsewhere (`ankigen import`); else from the id.
+    "guid": Guid(),
 }
 
 
@@ -360,7 +363,7 @@ def _renamed(card: Card, identity: Identity) -> Card:
 @functools.lru_cache(maxsize=1024)
 def _tags(section: tuple[str, ...], kind: str, own: tuple[str, ...]) -> tuple[str, ...]:
     # Cached: most cards of a section share their tags, and so share one tuple.
-    return tuple(dict.fromkeys([*section, f"kind::{kind}", *own]))
+    return tuple(dict.fromkeys([*section, *([f"kind::{kind}"] if kind else []), *own]))
 
 
 _SECTION_CHECK = MappingCheck(SECTION_FIELDS)
@@ -424,13 +427,24 @@ def _card(
             problems.add(locs["id"], f"{name}: duplicate card id (first used at {first})")
             return None
         card_ids[stripped_id] = locs.lazy("id")
+    if values is not None and values["guid"] is not None:
+        # Claimed beside the card ids, under a key no id can be (ids have no spaces).
+        guid_key = f"guid {values['guid']}"
+        if guid_key in card_ids:
+            first = card_ids[guid_key]
+            problems.add(
+                locs["guid"], f"{name} ({kind.name}): 'guid': another card has it (at {first})"
+            )
+            return None
+        card_ids[guid_key] = locs.lazy("guid")
     if values is None:
         return None
     pop = values.pop
-    tags = _tags(section_tags, kind.name, tuple(pop("tags")))
+    tags = _tags(section_tags, kind.name if kind.tagged else "", tuple(pop("tags")))
     card_id, note, hint, image = pop("id"), pop("note"), pop("hint"), pop("image")
     image_side, silences, was = pop("image_side"), pop("lint"), pop("was")
     audio, audio_side, math = pop("audio"), pop("audio_side"), pop("math")
+    guid = pop("guid")
     values.pop("kind", None)  # this card's own dict: what is left is the kind's keys
     return Card(
         id=card_id,
@@ -448,6 +462,7 @@ def _card(
         audio=audio,
         audio_side=audio_side,
         math=section.get("math", False) if math is None else math,
+        guid=guid,
     )
 
 

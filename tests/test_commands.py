@@ -100,7 +100,8 @@ def test_new_scaffolds_a_section_that_builds_cleanly(project, collection):
     assert (code, out) == (
         0,
         "cards/card-file.schema.json: created; editors check card files against it\n"
-        "cards/kubernetes.yaml: created; edit it, then run 'ankigen build'\n",
+        "cards/kubernetes.yaml: created; edit it, then run 'ankigen build'\n"
+        "cards/notetypes/vocabulary.yaml: created; the note type of the example `note` card\n",
     )
     code, out, err = run("build", "--strict")
     assert (code, err) == (0, "")
@@ -284,7 +285,10 @@ def test_new_in_an_empty_folder_makes_a_deck_anki_renders_and_a_schema_beside_it
 def test_new_in_a_clone_points_at_the_committed_schema(project):
     (project / "schema").mkdir()
     (project / "schema" / "card-file.schema.json").write_text("{}", encoding="utf-8")
-    assert run("new", "demo")[1] == "cards/demo.yaml: created; edit it, then run 'ankigen build'\n"
+    assert run("new", "demo")[1] == (
+        "cards/demo.yaml: created; edit it, then run 'ankigen build'\n"
+        "cards/notetypes/vocabulary.yaml: created; the note type of the example `note` card\n"
+    )
     assert (
         _schema_line(project / "cards" / "demo.yaml").resolve()
         == (project / "schema" / "card-file.schema.json").resolve()
@@ -294,7 +298,10 @@ def test_new_in_a_clone_points_at_the_committed_schema(project):
 
 def test_new_leaves_an_existing_schema_alone(project):
     (project / "cards" / "card-file.schema.json").write_text("{}", encoding="utf-8")
-    assert run("new", "demo")[1] == "cards/demo.yaml: created; edit it, then run 'ankigen build'\n"
+    assert run("new", "demo")[1] == (
+        "cards/demo.yaml: created; edit it, then run 'ankigen build'\n"
+        "cards/notetypes/vocabulary.yaml: created; the note type of the example `note` card\n"
+    )
     assert (project / "cards" / "card-file.schema.json").read_text(encoding="utf-8") == "{}"
 
 

@@ -77,7 +77,10 @@ def _kind_table() -> str:
     lines = ["| kind | note type | fields | cards |", "|---|---|---|---|"]
     for kind in KINDS.values():
         fields = ", ".join(kind.note_type.fields)
-        lines.append(f"| `{kind.name}` | {kind.note_type.name} | {fields} | {kind.asks} |")
+        name = kind.note_type.name
+        if kind.note_type_of is not None:  # the card names its note type
+            name, fields = f"the card's `notetype` (example: {name})", "the note type's own"
+        lines.append(f"| `{kind.name}` | {name} | {fields} | {kind.asks} |")
     return "\n".join(lines) + "\n"
 
 

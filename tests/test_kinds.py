@@ -32,6 +32,9 @@ def test_example_builds_imports_and_renders(project: Path, collection: Collectio
     (project / "cards" / "example.yaml").write_text(
         SECTION.format(kind=name) + kind.example.format(section="example"), encoding="utf-8"
     )
+    for file_name, text in kind.example_files.items():  # what `ankigen new` writes beside it
+        (project / "cards" / file_name).parent.mkdir(parents=True, exist_ok=True)
+        (project / "cards" / file_name).write_text(text, encoding="utf-8")
     code, out, err = run("build", "--strict")
     assert (code, err) == (0, ""), f"kind '{name}': its example does not build cleanly:\n{err}"
 
@@ -49,7 +52,7 @@ def test_example_builds_imports_and_renders(project: Path, collection: Collectio
     assert [t["name"] for t in note_type["tmpls"]] == [t.name for t in kind.note_type.templates]
     for note_id in collection.find_notes(""):
         assert collection.get_note(note_id).mid == kind.note_type.id
-        assert f"kind::{name}" in collection.get_note(note_id).tags
+        assert (f"kind::{name}" in collection.get_note(note_id).tags) == kind.tagged
 
     for card_id in collection.find_cards(""):
         card = collection.get_card(card_id)

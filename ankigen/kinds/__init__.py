@@ -10,7 +10,7 @@ CONTRIBUTING.md).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
@@ -50,6 +50,13 @@ class Kind:
     # {{c1::...}} under kind: cloze): says so in one message and returns True, instead of
     # a message for every key the card then lacks or should not have.
     mistaken: Callable[[dict[str, Any], Context], bool] | None = None
+    # Whether its notes get the tag `kind::<name>` (not a note made elsewhere: its tags
+    # stay as the learner has them).
+    tagged: bool = True
+    # Files its example needs, by path under the cards folder (`ankigen new` writes them).
+    example_files: dict[str, str] = field(default_factory=dict)
+    # The note type a card names, for a kind whose note type is the card's choice (`note`).
+    note_type_of: Callable[[Card], NoteType] | None = None
 
     def texts_of(self, card: Card) -> Iterable[Piece]:
         if self.texts is not None:
@@ -62,7 +69,7 @@ class Kind:
 
 
 # In this order `ankigen list` shows their columns and `ankigen new` writes their examples.
-MODULES = ("term", "command", "table", "cloze", "gaps")
+MODULES = ("term", "command", "table", "cloze", "gaps", "note")
 
 
 def _registry() -> dict[str, Kind]:

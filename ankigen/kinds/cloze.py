@@ -50,7 +50,7 @@ def deletion(number: int, html: str) -> str:
 
 
 def generate(card: Card, history: slots.History) -> list[Note]:
-    guid = notes.guid_of(card)
+    guid = notes.card_guid(card)
     numbers, record = slots.assign(card["items"], history.get(guid))
     items = "".join(
         f"<li>{deletion(n, math_html(text_html(item), card.math))}</li>"

@@ -70,7 +70,7 @@ def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
 
 
 def generate(card: Card, history: slots.History) -> list[Note]:
-    guid = notes.guid_of(card)
+    guid = notes.card_guid(card)
     pieces: list[tuple[str, bool]] = card["text"]
     numbers, record = slots.assign([p for p, gap in pieces if gap], history.get(guid))
     as_html = code_html if card["code"] else text_html

@@ -133,6 +133,13 @@ class TableCells(Field):
 
 def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
     """Every row has every column, and nothing else; and the table is not too big."""
+    if values["guid"] is not None:
+        ctx.error(
+            ctx.locs.get("guid", ctx.loc),
+            "guid",
+            "a table makes one note per cell, so it has no one guid; drop it",
+        )
+        return None
     rows: list[Header] = values["rows"]
     columns: list[Header] = values["columns"]
     cells: Mapping = values["cells"]
