@@ -67,29 +67,37 @@ def blocks(text: str) -> list[tuple[str | None, str]]:
 
     A fence left open runs to the end of the text, as in CommonMark.
     """
-    out: list[tuple[str | None, str]] = []
+    return [(language, part) for language, part, _ in scan(text)]
+
+
+def scan(text: str) -> list[tuple[str | None, str, tuple[str, str | None]]]:
+    """As `blocks`, each code block with its fence lines as written (the closing one None
+    when the fence is left open): the HTML does not keep them, and `ankigen pull` puts
+    them back as they were."""
+    out: list[tuple[str | None, str, tuple[str, str | None]]] = []
     prose: list[str] = []
     code: list[str] = []
     language: str | None = None
+    opened = ""
     for line in text.split("\n"):
         if language is None:
             opening = _FENCE_OPEN.match(line)
             if opening:
                 if prose:
-                    out.append((None, "\n".join(prose)))
+                    out.append((None, "\n".join(prose), ("", None)))
                 prose = []
-                language = opening.group(1)
+                language, opened = opening.group(1), line
             else:
                 prose.append(line)
         elif _FENCE_CLOSE.match(line):
-            out.append((language, "\n".join(code)))
+            out.append((language, "\n".join(code), (opened, line)))
             code, language = [], None
         else:
             code.append(line)
     if language is not None:
-        out.append((language, "\n".join(code)))
+        out.append((language, "\n".join(code), (opened, None)))
     elif prose:
-        out.append((None, "\n".join(prose)))
+        out.append((None, "\n".join(prose), ("", None)))
     return out
 
 
