@@ -124,7 +124,8 @@ def _indent_of(text: str, index: int) -> int:
 
 
 def _scalars(value: str, node: Any, text: str, flow: bool) -> Iterator[str]:
-    style = node.style if isinstance(node, yaml.ScalarNode) else None
+    # (libyaml says "" for a plain scalar, PyYAML None)
+    style = (node.style or None) if isinstance(node, yaml.ScalarNode) else None
     multiline = "\n" in value
     if style in ("|", ">") and not flow:
         yield _block(value, node, text)
