@@ -80,19 +80,20 @@ def _walk(root: Any, path: Path) -> list[Any]:
 
 
 def _replaced(data: Any, path: Path, value: Value) -> Any:
+    """The loaded file's data with the value at `path` replaced (or its key removed)."""
     if not path:
         return value
     head, rest = path[0], path[1:]
     if isinstance(data, list):
-        copy = list(data)
-        copy[head] = _replaced(copy[head], rest, value)  # type: ignore[index]
-        return copy
-    copy = dict(data)
+        items = list(data)
+        items[int(head)] = _replaced(items[int(head)], rest, value)
+        return items
+    mapping = dict(data)
     if not rest and value is None:
-        copy.pop(head, None)
+        mapping.pop(head, None)
     else:
-        copy[head] = _replaced(copy.get(head), rest, value)
-    return copy
+        mapping[head] = _replaced(mapping.get(head), rest, value)
+    return mapping
 
 
 def _candidates(text: str, owner: Any, node: Any, edit: Edit) -> Iterator[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
@@ -10,7 +11,7 @@ from typing import Any
 from ankigen import notes
 from ankigen.cards import Card, Piece
 from ankigen.errors import Loc, Where
-from ankigen.kinds import Kind
+from ankigen.kinds import Back, Kind
 from ankigen.load import Mapping, Sequence
 from ankigen.markup import text_html
 from ankigen.notes import Note, NoteType, Template
@@ -25,6 +26,7 @@ from ankigen.schema import (
     mapping_schema,
 )
 from ankigen.slots import History
+from ankigen.unmarkup import Unsayable, text_of
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
@@ -266,6 +268,36 @@ def generate(card: Card, _history: History) -> list[Note]:
     return cell_notes
 
 
+_AXIS = re.compile(r'<span class="axis">(.*?)</span> ?(.*)', re.S)
+
+
+def back(card: Card, made: Note, field: str, field_html: str) -> list[Back]:
+    rows: list[Header] = card["rows"]
+    columns: list[Header] = card["columns"]
+    i, j = next(
+        (i, j)
+        for i, row in enumerate(rows)
+        for j, column in enumerate(columns)
+        if notes.note_guid(card.id, row.key, column.key) == made.guid
+    )
+    if field == "Table":
+        return [Back(("title",), text_of(field_html, card["title"]), card["title"])]
+    if field == "Value":
+        at = ("cells", rows[i].key, columns[j].key)
+        was = card["cells"][rows[i].key, columns[j].key]
+        return [Back(at, text_of(field_html, was), was)]
+    if field in ("Row", "Column"):
+        key, header = ("rows", rows[i]) if field == "Row" else ("columns", columns[j])
+        name_key = f"{key[:-1]}_name"
+        axis = _AXIS.fullmatch(field_html)
+        name, label = axis.groups() if axis else ("", field_html)
+        return [
+            Back((name_key,), text_of(name) or None, card[name_key]),
+            Back((key, (i if key == "rows" else j), "label"), text_of(label), header.label),
+        ]
+    raise Unsayable(f"{field} is made from the table's cells; change them in the file")
+
+
 def texts(card: Card) -> Iterator[Piece]:
     for key in ("title", "row_name", "column_name"):
         if card[key]:
@@ -311,4 +343,5 @@ KIND = Kind(
     asks="one per cell",
     finish=finish,
     retired=RETIRED,
+    back=back,
 )
