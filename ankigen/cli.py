@@ -297,6 +297,37 @@ def new(
     typer.echo(f"{path}: created; edit it, then run 'ankigen build'")
 
 
+@app.command()
+def pull(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="What Anki exported: an .apkg or .colpkg, or the collection file of a "
+            "closed Anki (collection.anki2)."
+        ),
+    ],
+    cards: CardsOption = Path("cards"),
+    out: OutOption = Path("decks"),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the diff it would write; write nothing.")
+    ] = False,
+) -> None:
+    """Bring the edits made in Anki back to the card files."""
+    from ankigen.pull import pull as pull_edits
+
+    result = pull_edits(file, cards, out, dry_run)
+    for path, diff in result.diffs.items():
+        typer.echo(diff if dry_run else f"{path}: written", nl=not dry_run)
+    if result.foreign:
+        typer.echo(f"{_count(len(result.foreign), 'note')} not made by ankigen, left alone:")
+        typer.echo("\n".join(f"  {line}" for line in result.foreign))
+    if result.problems:
+        typer.echo("\n".join(result.problems), err=True)
+    if not result.diffs:
+        typer.echo("nothing to pull" if not result.problems else "nothing pulled", err=True)
+    raise typer.Exit(result.exit_code)
+
+
 def main() -> None:
     # A terminal or pipe that cannot show every character (PYTHONIOENCODING=latin-1, an
     # old Windows console) gets escapes for the rest, not a crash after the decks are

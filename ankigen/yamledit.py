@@ -225,3 +225,11 @@ def _inserted(text: str, owner: Any, key: str, value: str | list[str]) -> Iterat
         values = [value, _double_quoted(value)]
     for written in values:
         yield f"{text[:end]}{pad}{key}: {written}\n{text[end:]}"
+
+
+def locate(text: str, path: Path) -> tuple[int, int]:
+    """Where the value at `path` is written (line and column from 1), or its mapping when
+    the key is not there."""
+    nodes = _walk(yaml.compose(text, Loader=_Loader), path)
+    node = nodes[-1] if nodes[-1] is not None else nodes[-2]
+    return node.start_mark.line + 1, node.start_mark.column + 1
