@@ -25,7 +25,7 @@ from ankigen.build import load_sections
 from ankigen.cards import Card, Section
 from ankigen.errors import AnkigenError, Problems
 from ankigen.exported import ExportedNote, read_export
-from ankigen.kinds import KINDS, Back, generate
+from ankigen.kinds import KINDS, Back, Derived, generate
 from ankigen.load import parse
 from ankigen.notes import Note
 from ankigen.package import Memory, NoteRow, content_digest, read_package
@@ -165,6 +165,12 @@ def _compare(anki: ExportedNote, note: Note, last: NoteRow | None, into: _CardPu
             was: dict[yamledit.Path, Any] = {}
             if before and note.fields[i] != before[i]:
                 was = {b.path: b.text for b in kind.way_back(into.card, note, name, before[i])}
+        except Derived as e:
+            # Where the last build is not known, a field the build makes differs because
+            # the values it is made from do (written back, or changed on both sides).
+            if before:
+                into.problems.append(((), f"'{name}' as edited in Anki: {e}"))
+            continue
         except Unsayable as e:
             into.problems.append(((), f"'{name}' as edited in Anki: {e}"))
             continue

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import difflib
+import os
+import re
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 from anki.collection import Collection
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
+from ankigen import yamledit
+from ankigen.markup import text_html
 from ankigen.notes import note_guid
 from ankigen.unmarkup import text_of
+from ankigen.yamledit import Edit
 from tests.conftest import import_apkg, run
 from tests.learner import export
 
@@ -24,7 +32,7 @@ cards:
   - id: d-image
     kind: term
     term: Docker イメージ
-    meaning: コンテナを作るための読み取り専用のテンプレート  # fixed on a phone
+    meaning: "コンテナを作るための読み取り専用のテンプレート"  # fixed on a phone
     reverse: true
   - id: d-ps
     kind: command
@@ -121,7 +129,7 @@ def test_an_edit_in_anki_comes_back_as_that_one_line(project, learner, monkeypat
     code, out, err = run("pull", str(exported), "--dry-run")
     assert (code, err) == (0, "")
     assert card_file.read_text(encoding="utf-8") == DEMO  # a dry run writes nothing
-    new_line = "    meaning: コンテナを作る**読み取り専用**のテンプレート  # fixed on a phone"
+    new_line = '    meaning: "コンテナを作る**読み取り専用**のテンプレート"  # fixed on a phone'
     lines = DEMO.splitlines(keepends=True)
     assert out == "".join(
         [
@@ -136,7 +144,7 @@ def test_an_edit_in_anki_comes_back_as_that_one_line(project, learner, monkeypat
     assert run("pull", str(exported)) == (0, "cards/demo.yaml: written\n", "")
     after = card_file.read_text(encoding="utf-8")
     assert _changed_lines(DEMO, after) == [
-        "-    meaning: コンテナを作るための読み取り専用のテンプレート  # fixed on a phone",
+        '-    meaning: "コンテナを作るための読み取り専用のテンプレート"  # fixed on a phone',
         f"+{new_line}",
     ]
     # A second pull of the same export writes nothing.
@@ -212,9 +220,32 @@ def test_an_edit_on_both_sides_is_a_conflict(project, learner):
     )
     # The other card's edit is written; the conflicting card keeps its text.
     assert _changed_lines(edited, card_file.read_text(encoding="utf-8")) == [
-        "-    meaning: コンテナを作るための読み取り専用のテンプレート  # fixed on a phone",
-        "+    meaning: 読み取り専用のテンプレート  # fixed on a phone",
+        '-    meaning: "コンテナを作るための読み取り専用のテンプレート"  # fixed on a phone',
+        '+    meaning: "読み取り専用のテンプレート"  # fixed on a phone',
     ]
+
+
+def test_two_fields_of_one_note_each_changed_on_one_side(project, learner):
+    """The last build's digest tells which side changed which field: no conflict."""
+    card_file = project / "cards" / "demo.yaml"
+    learner.edit(("d-ps",), "Note", "停止中のコンテナも")
+    edited = DEMO.replace("'すべてのコンテナを一覧する'", "'コンテナを一覧する'")
+    card_file.write_text(edited, encoding="utf-8")
+    assert run("pull", str(learner.export()))[0] == 0
+    assert _changed_lines(edited, card_file.read_text(encoding="utf-8")) == [
+        '-    note: "`-a` は停止中も含む"',
+        '+    note: "停止中のコンテナも"',  # its quotes kept
+    ]
+
+
+def test_a_build_not_yet_imported_is_not_undone(project, learner):
+    """Anki's older note (the learner has not imported the last build) is not an edit."""
+    card_file = project / "cards" / "demo.yaml"
+    edited = DEMO.replace("'すべてのコンテナを一覧する'", "'コンテナを一覧する'")
+    card_file.write_text(edited, encoding="utf-8")
+    assert run("build")[0] == 0
+    assert run("pull", str(learner.export())) == (0, "", "nothing to pull\n")
+    assert card_file.read_text(encoding="utf-8") == edited
 
 
 def test_what_a_card_cannot_say_is_reported_and_not_written(project, learner):
@@ -240,3 +271,115 @@ def test_notes_ankigen_did_not_make_are_listed(project, learner):
     code, out, err = run("pull", str(learner.export()))
     assert (code, err) == (0, "nothing to pull\n")
     assert out == f"1 note not made by ankigen, left alone:\n  nid:{note.id} (Basic): my own card\n"
+
+
+# The values the property below edits, one per note, so each edit is its own note's: the
+# note's field in Anki, and the value's path in the card file.
+TARGETS = {
+    "term": (("d-image",), "Meaning", ("cards", 0, "meaning")),
+    "command": (("d-ps",), "Meaning", ("cards", 1, "meaning")),
+    "cloze": (("d-merits",), "Text", ("cards", 2, "items", 1)),
+    "table": (("d-net", "nat", "out"), "Value", ("cards", 4, "cells", "nat", "out")),
+}
+_TEXT = (
+    st.lists(st.sampled_from(list("ab日本 `<&") + ["**x**", "`c`"]), min_size=1, max_size=6)
+    .map("".join)
+    .map(str.strip)
+    .filter(bool)
+)
+_STEP = st.one_of(
+    st.tuples(st.just("anki"), st.sampled_from(sorted(TARGETS)), _TEXT),
+    st.tuples(st.just("file"), st.sampled_from(sorted(TARGETS)), _TEXT),
+    st.tuples(st.just("pull")),
+    st.tuples(st.just("build")),
+)
+
+
+def _anki_text(learner: Learner, target: str) -> str:
+    ids, field, _ = TARGETS[target]
+    html = learner.note(*ids)[field]
+    if target == "cloze":
+        html = re.search(r"\{\{c2::(.*?)\}\}", html, re.S)[1]
+    return text_of(html)
+
+
+def _set_in_anki(learner: Learner, target: str, text: str, when: int) -> None:
+    ids, field, _ = TARGETS[target]
+    html = text_html(text).replace("<strong>", "<b>").replace("</strong>", "</b>")
+    if target == "cloze":
+        whole = learner.note(*ids)[field]
+        html = re.sub(r"\{\{c2::.*?\}\}", lambda _: f"{{{{c2::{html}}}}}", whole, flags=re.S)
+    learner.edit(ids, field, html)
+    # Edited at `when`, after the last build (whose clock the test sets).
+    learner.col.db.execute("update notes set mod = ? where guid = ?", when, note_guid(*ids))
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=st.lists(_STEP, min_size=1, max_size=7))
+def test_any_sequence_of_edits_pulls_and_builds_as_the_model_says(tmp_path_factory, steps):
+    """Edits in Anki and in the file, pulls, builds and imports, in any order: a pull takes
+    exactly the values changed only in Anki since the last build and reports those changed
+    on both sides; a second pull writes nothing; an import adds nothing, keeps the reviews
+    and brings the changed values to Anki."""
+    folder = tmp_path_factory.mktemp("sequence")
+    cards, decks = folder / "cards", folder / "decks"
+    cards.mkdir()
+    card_file = cards / "demo.yaml"
+    card_file.write_text(DEMO, encoding="utf-8")
+    clock = 1_700_000_000  # each build's clock: after every edit made before it
+    os.environ["SOURCE_DATE_EPOCH"] = str(clock)
+    assert run("build", "--cards", str(cards), "--out", str(decks))[0] == 0
+    anki = Learner(folder / "anki")
+    anki.import_deck(folder)
+    anki.review_all()
+    reviews = anki.reviews()
+    built = {t: _file_value(card_file, t) for t in TARGETS}  # as the last build made them
+    in_file, in_anki = dict(built), dict(built)
+    try:
+        for step in steps:
+            if step[0] == "anki":
+                _set_in_anki(anki, step[1], step[2], clock + len(in_anki))
+                in_anki[step[1]] = step[2]
+            elif step[0] == "file":
+                path = TARGETS[step[1]][2]
+                text = yamledit.apply(card_file.read_text(encoding="utf-8"), [Edit(path, step[2])])
+                card_file.write_text(text, encoding="utf-8")
+                in_file[step[1]] = step[2]
+            elif step[0] == "pull":
+                exported = anki.export()
+                both = {t for t in TARGETS if built[t] != in_anki[t] != in_file[t] != built[t]}
+                pulled = {t for t in TARGETS if in_anki[t] != built[t]} - both
+                event(f"a pull with {len(pulled)} values to write, {len(both)} conflicts")
+                code, _, err = run(
+                    "pull", str(exported), "--cards", str(cards), "--out", str(decks)
+                )
+                assert code == (1 if both else 0), err
+                for t in pulled:
+                    in_file[t] = in_anki[t]
+                assert {t: _file_value(card_file, t) for t in TARGETS} == in_file
+                again = run("pull", str(exported), "--cards", str(cards), "--out", str(decks))
+                assert again[0] == code and again[1] == ""  # nothing more to write
+            else:
+                clock += 100
+                os.environ["SOURCE_DATE_EPOCH"] = str(clock)
+                assert run("build", "--cards", str(cards), "--out", str(decks))[0] == 0
+                log = anki.import_deck(folder)
+                assert (len(log.new), len(log.conflicting)) == (0, 0)
+                for t in TARGETS:
+                    if in_file[t] != built[t]:  # a newer note: the import updates it
+                        in_anki[t] = in_file[t]
+                built = dict(in_file)
+                assert {t: _anki_text(anki, t) for t in TARGETS} == in_anki
+                assert anki.reviews() == reviews
+    finally:
+        anki.col.close()
+        del os.environ["SOURCE_DATE_EPOCH"]
+
+
+def _file_value(card_file: Path, target: str) -> str:
+    value = yaml.safe_load(card_file.read_text(encoding="utf-8"))
+    for step in TARGETS[target][2]:
+        value = value[step]
+    return value.strip()

@@ -23,6 +23,10 @@ from ankigen.unmarkup import Unsayable, text_of
 Path = tuple[str | int, ...]  # a value's place in its card: keys, and list places from 0
 
 
+class Derived(Unsayable):
+    """The field is made by the build from other values: it has no value of its own."""
+
+
 @dataclass(frozen=True, slots=True)
 class Back:
     """A value a note's field comes from, as the field now says it should read (`ankigen
@@ -50,7 +54,7 @@ def _note_back(card: Card, made: Note, field_html: str) -> Back:
     made_html = made.fields[made.note_type.fields.index("Note")]
     text, _, source = field_html.partition(_SOURCE)
     if source != made_html.partition(_SOURCE)[2]:
-        raise Unsayable("the source link after the note is made from the card's `source`")
+        raise Derived("the source link after the note is made from the card's `source`")
     return optional_back("note", card.note, text)
 
 
@@ -93,9 +97,9 @@ class Kind:
         if field in _COMMON:
             return [optional_back(_COMMON[field], getattr(card, _COMMON[field]), field_html)]
         if field in IMAGE_FIELDS:
-            raise Unsayable(f"{field} is made from the card's `image`; change it in the file")
+            raise Derived(f"{field} is made from the card's `image`; change it in the file")
         if self.back is None:
-            raise Unsayable(f"{field} is made by the build; change the card file instead")
+            raise Derived(f"{field} is made by the build; change the card file instead")
         return self.back(card, made, field, field_html)
 
     def texts_of(self, card: Card) -> Iterable[Piece]:

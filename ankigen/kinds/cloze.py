@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from ankigen import notes, slots
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Back, Kind
+from ankigen.kinds import Back, Derived, Kind
 from ankigen.markup import text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Text, TextList
@@ -79,7 +79,7 @@ def items_of(field_html: str) -> tuple[str, dict[int, str]] | None:
 
 def back(card: Card, made: Note, field: str, field_html: str) -> list[Back]:
     if field != "Text":
-        raise Unsayable(f"{field} is made by the build; change the card file instead")
+        raise Derived(f"{field} is made by the build; change the card file instead")
     made_list, edited = items_of(made.fields[0]), items_of(field_html)
     assert made_list is not None
     if edited is None or edited[1].keys() != made_list[1].keys():

@@ -8,12 +8,12 @@ from typing import Any
 
 from ankigen import notes
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Back, Kind
+from ankigen.kinds import Back, Derived, Kind
 from ankigen.markup import code_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Context, Flag, Text
 from ankigen.slots import History
-from ankigen.unmarkup import Unsayable, command_of, text_of
+from ankigen.unmarkup import command_of, text_of
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
@@ -96,7 +96,7 @@ def back(card: Card, _made: Note, field: str, field_html: str) -> list[Back]:
         return [Back(("command",), command_of(field_html), card["command"])]
     if field == "Meaning":
         return [Back(("meaning",), text_of(field_html, card["meaning"]), card["meaning"])]
-    raise Unsayable(f"{field} is made from `type` (or `command`); change it in the file")
+    raise Derived(f"{field} is made from `type` (or `command`); change it in the file")
 
 
 def texts(card: Card) -> Iterator[Piece]:

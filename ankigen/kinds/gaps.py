@@ -13,7 +13,7 @@ from typing import Any
 
 from ankigen import notes, slots
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Back, Kind, cloze
+from ankigen.kinds import Back, Derived, Kind, cloze
 from ankigen.markup import code_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Context, Flag, Text
@@ -112,7 +112,7 @@ def _pieces(field_html: str) -> tuple[str | None, list[tuple[str, int | None]]] 
 
 def back(card: Card, made: Note, field: str, field_html: str) -> list[Back]:
     if field != "Text":
-        raise Unsayable(f"{field} is made by the build; change the card file instead")
+        raise Derived(f"{field} is made by the build; change the card file instead")
     made_pieces, edited = _pieces(made.fields[0]), _pieces(field_html)
     assert made_pieces is not None
     if edited is None or [n for _, n in edited[1] if n] != [n for _, n in made_pieces[1] if n]:

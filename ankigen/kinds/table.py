@@ -11,7 +11,7 @@ from typing import Any
 from ankigen import notes
 from ankigen.cards import Card, Piece
 from ankigen.errors import Loc, Where
-from ankigen.kinds import Back, Kind
+from ankigen.kinds import Back, Derived, Kind
 from ankigen.load import Mapping, Sequence
 from ankigen.markup import text_html
 from ankigen.notes import Note, NoteType, Template
@@ -26,7 +26,7 @@ from ankigen.schema import (
     mapping_schema,
 )
 from ankigen.slots import History
-from ankigen.unmarkup import Unsayable, text_of
+from ankigen.unmarkup import text_of
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
@@ -295,7 +295,7 @@ def back(card: Card, made: Note, field: str, field_html: str) -> list[Back]:
             Back((name_key,), text_of(name) or None, card[name_key]),
             Back((key, (i if key == "rows" else j), "label"), text_of(label), header.label),
         ]
-    raise Unsayable(f"{field} is made from the table's cells; change them in the file")
+    raise Derived(f"{field} is made from the table's cells; change them in the file")
 
 
 def texts(card: Card) -> Iterator[Piece]:

@@ -4,12 +4,12 @@ from collections.abc import Iterator
 
 from ankigen import notes
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Back, Kind
+from ankigen.kinds import Back, Derived, Kind
 from ankigen.markup import text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Flag, Text
 from ankigen.slots import History
-from ankigen.unmarkup import Unsayable, text_of
+from ankigen.unmarkup import text_of
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
@@ -61,7 +61,7 @@ def back(card: Card, _made: Note, field: str, field_html: str) -> list[Back]:
     if field in ("Term", "Meaning"):
         key = field.lower()
         return [Back((key,), text_of(field_html, card[key]), card[key])]
-    raise Unsayable(f"{field} is made from `reverse`; change it in the file")
+    raise Derived(f"{field} is made from `reverse`; change it in the file")
 
 
 def texts(card: Card) -> Iterator[Piece]:
