@@ -225,6 +225,50 @@ def test_an_edit_on_both_sides_is_a_conflict(project, learner):
     ]
 
 
+def test_a_row_label_comes_back_once_or_is_a_conflict(project, learner):
+    card_file = project / "cards" / "demo.yaml"
+    learner.edit(("d-net", "nat", "in"), "Row", "NAT (既定)")  # one cell's note of the row
+    exported = learner.export()
+    learner.edit(("d-net", "nat", "out"), "Row", "NAT モード")  # and the other, otherwise
+    code, _, err = run("pull", str(learner.export()))
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "cards/demo.yaml:32:27: card 'd-net' 'rows[1].label': edited differently in two of "
+        "its notes in Anki: 'NAT (既定)' and 'NAT モード'"
+    )
+    assert card_file.read_text(encoding="utf-8") == DEMO
+    assert run("pull", str(exported))[0] == 0
+    assert _changed_lines(DEMO, card_file.read_text(encoding="utf-8")) == [
+        "-      - {key: nat, label: NAT}",
+        "+      - {key: nat, label: NAT (既定)}",
+    ]
+
+
+def test_tags_removed_in_anki(project, learner):
+    card_file = project / "cards" / "demo.yaml"
+    card_file.write_text(
+        DEMO.replace("    reverse: true\n", "    reverse: true\n    tags: [a, b]\n")
+    )
+    assert run("build")[0] == 0
+    learner.import_deck(project)
+    note = learner.note("d-image")
+    note.remove_tag("a")
+    learner.col.update_note(note)
+    assert run("pull", str(learner.export()))[0] == 0
+    assert "    tags: [b]\n" in card_file.read_text(encoding="utf-8")
+    assert run("build")[0] == 0
+    learner.import_deck(project)
+    note = learner.note("d-image")
+    note.remove_tag("demo")  # the section's tag
+    learner.col.update_note(note)
+    code, _, err = run("pull", str(learner.export()))
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "cards/demo.yaml:12:11: card 'd-image' 'tags': tag 'demo' removed in Anki comes from "
+        "the section or the kind: remove it there"
+    )
+
+
 def test_two_fields_of_one_note_each_changed_on_one_side(project, learner):
     """The last build's digest tells which side changed which field: no conflict."""
     card_file = project / "cards" / "demo.yaml"
