@@ -427,3 +427,19 @@ def _file_value(card_file: Path, target: str) -> str:
     for step in TARGETS[target][2]:
         value = value[step]
     return value.strip()
+
+
+@pytest.mark.parametrize("fmt", ["legacy", "colpkg", "collection"])
+def test_every_format_anki_writes(project, learner, fmt):
+    learner.edit(("d-image",), "Meaning", "読み取り専用のテンプレート")
+    if fmt == "collection":  # the collection file of a closed Anki
+        path = learner.folder / "collection.anki2"
+        learner.col.close()
+        code, out, err = run("pull", str(path), "--dry-run")
+        learner.col = Collection(str(path))
+    else:
+        folder = learner.folder / fmt
+        folder.mkdir()
+        code, out, err = run("pull", str(export(learner.col, folder, fmt)), "--dry-run")
+    assert (code, err) == (0, "")
+    assert '+    meaning: "読み取り専用のテンプレート"  # fixed on a phone\n' in out
