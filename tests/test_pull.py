@@ -443,3 +443,20 @@ def test_every_format_anki_writes(project, learner, fmt):
         code, out, err = run("pull", str(export(learner.col, folder, fmt)), "--dry-run")
     assert (code, err) == (0, "")
     assert '+    meaning: "読み取り専用のテンプレート"  # fixed on a phone\n' in out
+
+
+def test_bad_input_is_one_message_and_nothing_written(project, learner):
+    card_file = project / "cards" / "demo.yaml"
+    learner.edit(("d-image",), "Meaning", "読み取り専用のテンプレート")
+    exported = learner.export()
+    assert run("pull", "missing.apkg") == (1, "", "missing.apkg: no such file\n")
+    (project / "notes.txt").write_text("not a package")
+    code, _, err = run("pull", "notes.txt")
+    assert code == 1 and err.startswith("notes.txt: not an Anki package")
+    # A card file that does not pass `ankigen check` stops the pull: nothing is written.
+    broken = DEMO.replace("    kind: gaps\n", "    kind: gap\n")
+    card_file.write_text(broken, encoding="utf-8")
+    code, out, err = run("pull", str(exported))
+    assert (code, out) == (1, "")
+    assert err.startswith("cards/demo.yaml:24:11: card 'd-run': unknown kind 'gap'")
+    assert card_file.read_text(encoding="utf-8") == broken
