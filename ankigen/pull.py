@@ -248,8 +248,12 @@ def _file(path: Path, pulls: list[_CardPull], result: Result, dry_run: bool) -> 
     if problems.items:
         result.problems += [f"{p} (as pulled from Anki; nothing written)" for p in problems.items]
         return
+    # git's a/ and b/ for a path in the project; an absolute one as it is.
+    old_name, new_name = (
+        (str(path), str(path)) if path.is_absolute() else (f"a/{path}", f"b/{path}")
+    )
     diff = difflib.unified_diff(
-        text.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        text.splitlines(keepends=True), new.splitlines(keepends=True), old_name, new_name
     )
     result.diffs[path] = "".join(diff)
     if not dry_run:

@@ -460,3 +460,16 @@ def test_bad_input_is_one_message_and_nothing_written(project, learner):
     assert (code, out) == (1, "")
     assert err.startswith("cards/demo.yaml:24:11: card 'd-run': unknown kind 'gap'")
     assert card_file.read_text(encoding="utf-8") == broken
+
+
+def test_a_windows_file_keeps_its_line_endings_and_bom(project, learner):
+    card_file = project / "cards" / "demo.yaml"
+    windows = b"\xef\xbb\xbf" + DEMO.replace("\n", "\r\n").encode("utf-8")
+    card_file.write_bytes(windows)
+    learner.edit(("d-ps",), "Meaning", "すべての<br>コンテナ")
+    assert run("pull", str(learner.export()))[0] == 0
+    after = card_file.read_bytes()
+    assert after == windows.replace(
+        "    meaning: 'すべてのコンテナを一覧する'\r\n".encode(),
+        "    meaning: |-\r\n      すべての\r\n      コンテナ\r\n".encode(),
+    )
