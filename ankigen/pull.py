@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,8 @@ class _CardPull:
     card: Card
     edits: dict[yamledit.Path, Any] = field(default_factory=dict)
     problems: list[tuple[yamledit.Path, str]] = field(default_factory=list)
+    # Its notes changed in Anki since the last build: guid -> (mod, content digest there).
+    edited: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)  # tags added in Anki
     removed: list[str] = field(default_factory=list)
 
@@ -98,7 +102,47 @@ def pull(export: Path, cards_dir: Path, out_dir: Path, dry_run: bool = False) ->
         by_file.setdefault(card_pull.section.path, []).append(card_pull)
     for path, pulls in sorted(by_file.items()):
         _file(Path(path), pulls, result, dry_run)
+    if not dry_run:
+        _record([c for c in cards.values() if c.problems], out_dir)
     return result
+
+
+# The notes whose edits in Anki the last pull could not bring back (a conflict, or what a
+# card cannot say): a build that would overwrite one when imported says so (`overwritten`).
+UNPULLED_NAME = ".ankigen-unpulled.json"
+
+
+def _record(unpulled: list[_CardPull], out_dir: Path) -> None:
+    notes = {
+        guid: {"mod": mod, "content": digest.hex(), "card": c.card.id, "file": c.section.path}
+        for c in unpulled
+        for guid, (mod, digest) in c.edited.items()
+    }
+    path = out_dir / UNPULLED_NAME
+    if notes and out_dir.is_dir():
+        output.write_atomically(path, json.dumps(notes, indent=1, sort_keys=True).encode())
+    elif not notes:
+        path.unlink(missing_ok=True)
+
+
+def overwritten(built: Iterable[tuple[str, NoteRow]], out_dir: Path) -> list[str]:
+    """The cards whose edit in Anki, not pulled, importing these notes would replace: each
+    note newer than the learner's version there, with other content."""
+    try:
+        unpulled = json.loads((out_dir / UNPULLED_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    found: dict[tuple[str, str], None] = {}
+    for guid, row in built:
+        anki = unpulled.get(guid)
+        if anki and row.mod > anki["mod"] and row.content.hex() != anki["content"]:
+            found[anki["file"], anki["card"]] = None
+    return [
+        f"{file}: card '{card}': edited in Anki and not pulled (a conflict, or an edit "
+        "a card cannot say): importing this build replaces that edit; resolve it and pull "
+        "again first"
+        for file, card in found
+    ]
 
 
 def _shown(field_html: str, width: int = 40) -> str:
@@ -151,6 +195,7 @@ def _compare(anki: ExportedNote, note: Note, last: NoteRow | None, into: _CardPu
     anki_digest = _digest(anki.note_type_id, anki.fields, anki.tags)
     if anki.mod <= last.mod or anki_digest == last.content:
         return  # not changed in Anki since the last build
+    into.edited[anki.guid] = (anki.mod, anki_digest)
     if _digest(note.note_type.id, note.fields, note.tags) == last.content:
         before, before_tags = list(note.fields), note.tags  # the file did not change
     else:

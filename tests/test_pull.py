@@ -204,7 +204,7 @@ def test_cloze_items_gaps_and_table_cells_come_back(project, learner):
     ]
 
 
-def test_an_edit_on_both_sides_is_a_conflict(project, learner):
+def test_an_edit_on_both_sides_is_a_conflict(project, learner, monkeypatch):
     card_file = project / "cards" / "demo.yaml"
     learner.edit(("d-ps",), "Meaning", "全コンテナを表示する")
     learner.edit(("d-image",), "Meaning", "読み取り専用のテンプレート")  # Anki only
@@ -223,6 +223,18 @@ def test_an_edit_on_both_sides_is_a_conflict(project, learner):
         '-    meaning: "コンテナを作るための読み取り専用のテンプレート"  # fixed on a phone',
         '+    meaning: "読み取り専用のテンプレート"  # fixed on a phone',
     ]
+    # A build whose import keeps the edit left in Anki (older than it) says nothing...
+    assert run("build")[::2] == (0, "")
+    # ...one whose import would overwrite it says so.
+    card_file.write_text(edited.replace("停止中も含めて", "停止中も"), encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(time.time()) + 60))
+    code, _, err = run("build")
+    assert code == 0
+    assert err == (
+        "cards/demo.yaml: card 'd-ps': edited in Anki and not pulled (a conflict, or an edit a "
+        "card cannot say): importing this build replaces that edit; resolve it and pull again "
+        "first\n"
+    )
 
 
 def test_a_row_label_comes_back_once_or_is_a_conflict(project, learner):
