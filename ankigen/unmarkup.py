@@ -47,7 +47,6 @@ _NAMES = {
 }
 _LINES = {"div", "p"}  # Anki's editor writes each new line as <div>…</div>
 _BOLD = {"b", "strong"}
-_VOID = {"br", "img", "hr", "wbr"}
 
 
 class _Reader(HTMLParser):

@@ -166,10 +166,11 @@ def test_an_edit_in_anki_comes_back_as_that_one_line(project, learner, monkeypat
     assert card_file.read_text(encoding="utf-8") == after
 
 
-def test_a_line_break_and_a_note_added_in_anki(project, learner):
+def test_a_line_break_a_hint_added_a_note_emptied_and_a_tag(project, learner):
     card_file = project / "cards" / "demo.yaml"
     learner.edit(("d-ps",), "Meaning", "すべてのコンテナ<div>停止中も</div>")
     learner.edit(("d-image",), "Hint", "読み取り専用")
+    learner.edit(("d-ps",), "Note", "")
     note = learner.note("d-ps")
     note.tags.append("daily")
     learner.col.update_note(note)
@@ -177,6 +178,7 @@ def test_a_line_break_and_a_note_added_in_anki(project, learner):
     assert _changed_lines(DEMO, card_file.read_text(encoding="utf-8")) == [
         "+    hint: 読み取り専用",
         "-    meaning: 'すべてのコンテナを一覧する'",
+        '-    note: "`-a` は停止中も含む"',
         "+    meaning: |-",
         "+      すべてのコンテナ",
         "+      停止中も",
