@@ -335,7 +335,7 @@ def pull(
     for path, diff in result.diffs.items():
         typer.echo(diff if dry_run else f"{path}: written", nl=not dry_run)
     if result.foreign:
-        typer.echo(f"{_count(len(result.foreign), 'note')} not made by ankigen, left alone:")
+        typer.echo(f"{_count(len(result.foreign), 'note')} that no card makes, left alone:")
         typer.echo("\n".join(f"  {line}" for line in result.foreign))
     if result.problems:
         typer.echo("\n".join(result.problems), err=True)

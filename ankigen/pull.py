@@ -79,6 +79,8 @@ class _CardPull:
 
 
 def pull(export: Path, cards_dir: Path, out_dir: Path, dry_run: bool = False) -> Result:
+    """Bring the edits made in Anki, as `export` holds them, back to the card files in
+    `cards_dir` (nothing written with `dry_run`); `out_dir` holds the last build."""
     sections, _ = load_sections(cards_dir)
     memory = last_built(cards_dir, out_dir)
     made: dict[str, tuple[Section, Card, Note]] = {}
@@ -122,7 +124,10 @@ def _record(unpulled: list[_CardPull], out_dir: Path) -> None:
     if notes and out_dir.is_dir():
         output.write_atomically(path, json.dumps(notes, indent=1, sort_keys=True).encode())
     elif not notes:
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only folder: the next build may name a card it need not, no more
 
 
 def overwritten(built: Iterable[tuple[str, NoteRow]], out_dir: Path) -> list[str]:

@@ -328,7 +328,7 @@ def test_notes_ankigen_did_not_make_are_listed(project, learner):
     learner.col.add_note(note, learner.col.decks.id("Mine"))
     code, out, err = run("pull", str(learner.export()))
     assert (code, err) == (0, "nothing to pull\n")
-    assert out == f"1 note not made by ankigen, left alone:\n  nid:{note.id} (Basic): my own card\n"
+    assert out == f"1 note that no card makes, left alone:\n  nid:{note.id} (Basic): my own card\n"
 
 
 # The values the property below edits, one per note, so each edit is its own note's: the
