@@ -274,12 +274,9 @@ _AXIS = re.compile(r'<span class="axis">(.*?)</span> ?(.*)', re.S)
 def back(card: Card, made: Note, field: str, field_html: str) -> list[Back]:
     rows: list[Header] = card["rows"]
     columns: list[Header] = card["columns"]
-    i, j = next(
-        (i, j)
-        for i, row in enumerate(rows)
-        for j, column in enumerate(columns)
-        if notes.note_guid(card.id, row.key, column.key) == made.guid
-    )
+    # Which cell: generate makes them row by row (whatever its guids are made from).
+    place = [note.guid for note in generate(card, {})].index(made.guid)
+    i, j = divmod(place, len(columns))
     if field == "Table":
         return [Back(("title",), text_of(field_html, card["title"]), card["title"])]
     if field == "Value":
