@@ -126,22 +126,16 @@ def _build_once(cards: Path, out: Path, strict: bool, combined: bool) -> None:
     _print_report(result)
     if result.warnings:
         typer.echo(_count(len(result.warnings), "warning"), err=True)
-    _print_unpulled(result, out)
+    _print_unpulled(cards, out)
     builder.reported(out)
 
 
-def _print_unpulled(result: Result, out: Path) -> None:
+def _print_unpulled(cards: Path, out: Path) -> None:
     """Cards edited in Anki that the last pull could not bring back, and this build's
     import would overwrite (see `ankigen pull`)."""
     from ankigen.pull import overwritten
 
-    built = [
-        (guid, row)
-        for deck in result.decks
-        if deck.snapshot is not None
-        for guid, row in deck.snapshot.notes.items()
-    ]
-    for line in overwritten(built, out):
+    for line in overwritten(cards, out):
         typer.echo(line, err=True)
 
 

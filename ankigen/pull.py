@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import itertools
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,15 +129,15 @@ def _record(unpulled: list[_CardPull], out_dir: Path) -> None:
             pass  # a read-only folder: the next build may name a card it need not, no more
 
 
-def overwritten(built: Iterable[tuple[str, NoteRow]], out_dir: Path) -> list[str]:
-    """The cards whose edit in Anki, not pulled, importing these notes would replace: each
-    note newer than the learner's version there, with other content."""
+def overwritten(cards_dir: Path, out_dir: Path) -> list[str]:
+    """After a build: the cards whose edit in Anki, not pulled, importing the build would
+    replace (its note is newer than the learner's version there, with other content)."""
     try:
         unpulled = json.loads((out_dir / UNPULLED_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return []
+        return []  # the usual case: nothing is left in Anki, and no deck is read
     found: dict[tuple[str, str], None] = {}
-    for guid, row in built:
+    for guid, row in last_built(cards_dir, out_dir).notes.items():
         anki = unpulled.get(guid)
         if anki and row.mod > anki["mod"] and row.content.hex() != anki["content"]:
             found[anki["file"], anki["card"]] = None
