@@ -122,7 +122,12 @@ def back(card: Card, made: Note, field: str, field_html: str) -> list[Back]:
         )
     as_text = command_of if card["code"] else text_of
     pieces = [(as_text(html, strip=False), n is not None) for html, n in edited[1]]
-    new = written(pieces).strip()
+    # The text is stripped as a card's is: so are the ends of its first and last pieces.
+    if pieces and not pieces[0][1]:
+        pieces[0] = (pieces[0][0].lstrip(), False)
+    if pieces and not pieces[-1][1]:
+        pieces[-1] = (pieces[-1][0].rstrip(), False)
+    new = written(pieces)
     if split(new) != [(p, gap) for p, gap in pieces if p or gap]:
         raise Unsayable("the text would read differently in a card file (a {{ or }} in it)")
     backs = [Back(("text",), new, written(card["text"]))]
