@@ -126,7 +126,17 @@ def _build_once(cards: Path, out: Path, strict: bool, combined: bool) -> None:
     _print_report(result)
     if result.warnings:
         typer.echo(_count(len(result.warnings), "warning"), err=True)
+    _print_unpulled(cards, out)
     builder.reported(out)
+
+
+def _print_unpulled(cards: Path, out: Path) -> None:
+    """Cards edited in Anki that the last pull could not bring back, and this build's
+    import would overwrite (see `ankigen pull`)."""
+    from ankigen.pull import overwritten
+
+    for line in overwritten(cards, out):
+        typer.echo(line, err=True)
 
 
 def _watch(cards: Path, out: Path, strict: bool, combined: bool) -> None:
@@ -325,6 +335,37 @@ def import_(
 
     for line in report(import_package(file, cards, as_kinds)):
         typer.echo(line)
+
+
+@app.command()
+def pull(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="What Anki exported: an .apkg or .colpkg, or the collection file of a "
+            "closed Anki (collection.anki2)."
+        ),
+    ],
+    cards: CardsOption = Path("cards"),
+    out: OutOption = Path("decks"),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the diff it would write; write nothing.")
+    ] = False,
+) -> None:
+    """Bring the edits made in Anki back to the card files."""
+    from ankigen.pull import pull as pull_edits
+
+    result = pull_edits(file, cards, out, dry_run)
+    for path, diff in result.diffs.items():
+        typer.echo(diff if dry_run else f"{path}: written", nl=not dry_run)
+    if result.foreign:
+        typer.echo(f"{_count(len(result.foreign), 'note')} that no card makes, left alone:")
+        typer.echo("\n".join(f"  {line}" for line in result.foreign))
+    if result.problems:
+        typer.echo("\n".join(result.problems), err=True)
+    if not result.diffs:
+        typer.echo("nothing to pull" if not result.problems else "nothing pulled", err=True)
+    raise typer.Exit(result.exit_code)
 
 
 def main() -> None:

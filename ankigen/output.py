@@ -102,6 +102,13 @@ class Writes:
             del self.staged[0]
 
 
+def write_one(path: Path, data: bytes, within: Path) -> None:
+    """One file of the folder `within` replaced atomically, as Writes does."""
+    with Writes(within) as writes:
+        writes.add(path, data, within=within)
+        writes.commit()
+
+
 def _target(out_dir: Path, path: Path, what: str) -> Path:
     """Where writing `path` lands: itself, or the file a symbolic link leads to, which must
     be in the folder it is written to (the output folder, or the cards folder for the

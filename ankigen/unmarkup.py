@@ -47,7 +47,6 @@ _NAMES = {
 }
 _LINES = {"div", "p"}  # Anki's editor writes each new line as <div>…</div>
 _BOLD = {"b", "strong"}
-_VOID = {"br", "img", "hr", "wbr"}
 
 
 class _Reader(HTMLParser):
@@ -126,9 +125,9 @@ class _Reader(HTMLParser):
         raise Unsayable("an HTML comment cannot be written in a card file")
 
 
-def read(field_html: str) -> list[Run]:
+def read(field_html: str, strip: bool = True) -> list[Run]:
     """The runs a field shows: the text of each element as one run (a bold run's edge
-    spaces and line breaks moved out of it), the whole stripped."""
+    spaces and line breaks moved out of it), the whole stripped unless told."""
     reader = _Reader()
     reader.feed(field_html)
     reader.close()
@@ -152,7 +151,7 @@ def read(field_html: str) -> list[Run]:
             if core:
                 runs.append((BOLD, core))
             _add(runs, PLAIN, line[start + len(core) :])
-    return _stripped(runs)
+    return _stripped(runs) if strip else runs
 
 
 def _add(runs: list[Run], style: str, text: str) -> None:
@@ -176,7 +175,7 @@ def _stripped(runs: list[Run]) -> list[Run]:
     return runs
 
 
-def _written(runs: list[Run], was: str) -> str:
+def _written(runs: list[Run], was: str, strip: bool = True) -> str:
     """The runs in card syntax. A code block's fence lines (its language) are not in the
     HTML: the k-th block takes those of the k-th block of `was`, the text it replaces."""
     entries = scan(was)
@@ -210,15 +209,17 @@ def _written(runs: list[Run], was: str) -> str:
             after = "" if closed is None and at == len(runs) else f"\n{closed or '```'}"
             out.append(f"{before}{opened}\n{text}{after}\n")
             blocks += 1
-    return "".join(out).strip()
+    text = "".join(out)
+    return text.strip() if strip else text
 
 
-def text_of(field_html: str, was: str = "") -> str:
+def text_of(field_html: str, was: str = "", strip: bool = True) -> str:
     """The card text whose text_html shows what `field_html` shows. `was` is the text it
-    replaces (for the fence lines of its code blocks). Raises Unsayable."""
-    runs = read(field_html)
-    text = _written(runs, was)
-    if read(text_html(text)) != runs:
+    replaces (for the fence lines of its code blocks); `strip=False` keeps the spaces at
+    its ends (a piece of text between two gaps). Raises Unsayable."""
+    runs = read(field_html, strip)
+    text = _written(runs, was, strip)
+    if read(text_html(text), strip) != runs:
         raise Unsayable(
             "the text would read differently in a card file (a `, ** or ``` written as "
             "text, bold around code, or bold or code across lines)"
@@ -226,12 +227,12 @@ def text_of(field_html: str, was: str = "") -> str:
     return text
 
 
-def command_of(field_html: str) -> str:
+def command_of(field_html: str, strip: bool = True) -> str:
     """The command whose code_html is `field_html`: a command is shown exactly as typed,
     so any formatting in it cannot be said. Raises Unsayable."""
-    runs = read(field_html)
+    runs = read(field_html, strip)
     if any(style != PLAIN for style, _ in runs):
         raise Unsayable("a command is shown exactly as typed: it cannot hold bold or code")
     text = "".join(text for _, text in runs)
-    assert read(code_html(text)) == runs
+    assert read(code_html(text), strip) == runs
     return text

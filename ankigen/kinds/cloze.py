@@ -12,10 +12,11 @@ from typing import Any
 
 from ankigen import notes, slots
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Kind
+from ankigen.kinds import Back, Derived, Kind
 from ankigen.markup import math_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Context, Text, TextList
+from ankigen.unmarkup import Unsayable, text_of
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
@@ -59,6 +60,40 @@ def generate(card: Card, history: slots.History) -> list[Note]:
     prompt = math_html(text_html(card["prompt"]), card.math)
     text = f'<div class="prompt">{prompt}</div><ul class="items">{items}</ul>'
     return [notes.note_of(card, NOTE_TYPE, {"Text": text}, data=record, guid=guid)]
+
+
+_LIST = re.compile(r'<div class="prompt">(.*)</div><ul class="items">(.*)</ul>', re.S)
+_ITEM = re.compile(r"<li>\{\{c(\d+)::(.*?)\}\}</li>", re.S)
+
+
+def items_of(field_html: str) -> tuple[str, dict[int, str]] | None:
+    """A list's prompt and its items by cloze number, as HTML; None if the field is not
+    the prompt and a list of deletions, one an item (made by `generate`)."""
+    whole = _LIST.fullmatch(field_html)
+    if whole is None:
+        return None
+    prompt, listed = whole.groups()
+    items = {int(n): html for n, html in _ITEM.findall(listed)}
+    if _ITEM.sub("", listed) or len(items) != len(_ITEM.findall(listed)):
+        return None
+    return prompt, items
+
+
+def back(card: Card, made: Note, field: str, field_html: str) -> list[Back]:
+    if field != "Text":
+        raise Derived(f"{field} is made by the build; change the card file instead")
+    made_list, edited = items_of(made.fields[0]), items_of(field_html)
+    assert made_list is not None
+    if edited is None or edited[1].keys() != made_list[1].keys():
+        raise Unsayable(
+            "only the prompt and the text of each item come back: an item added, removed or "
+            "moved in Anki (or text outside the items) is not; make that change in the file"
+        )
+    backs = [Back(("prompt",), text_of(edited[0], card["prompt"]), card["prompt"])]
+    for i, number in enumerate(made_list[1]):  # in item order, as generate writes them
+        was = card["items"][i]
+        backs.append(Back(("items", i), text_of(edited[1][number], was), was))
+    return backs
 
 
 def texts(card: Card) -> Iterator[Piece]:
@@ -114,4 +149,5 @@ KIND = Kind(
     retired=RETIRED,
     mistaken=mistaken,
     asks="one per item",
+    back=back,
 )

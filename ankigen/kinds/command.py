@@ -8,11 +8,12 @@ from typing import Any
 
 from ankigen import notes
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Kind
+from ankigen.kinds import Back, Derived, Kind
 from ankigen.markup import code_html, math_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Context, Flag, Text
 from ankigen.slots import History
+from ankigen.unmarkup import command_of, text_of
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
@@ -91,6 +92,14 @@ def generate(card: Card, _history: History) -> list[Note]:
     return [notes.note_of(card, NOTE_TYPE, fields)]
 
 
+def back(card: Card, _made: Note, field: str, field_html: str) -> list[Back]:
+    if field == "Command":
+        return [Back(("command",), command_of(field_html), card["command"])]
+    if field == "Meaning":
+        return [Back(("meaning",), text_of(field_html, card["meaning"]), card["meaning"])]
+    raise Derived(f"{field} is made from `type` (or `command`); change it in the file")
+
+
 def texts(card: Card) -> Iterator[Piece]:
     yield Piece("command", "command", card["command"], code=True, answer=True)
     if card["typed"] and card["typed"] != card["command"]:
@@ -137,4 +146,5 @@ KIND = Kind(
     retired=RETIRED,
     asks="Command → Meaning; Meaning → Command (typed)",
     code_keys=("command",),
+    back=back,
 )

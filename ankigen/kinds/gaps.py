@@ -13,10 +13,11 @@ from typing import Any
 
 from ankigen import notes, slots
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Kind, cloze
+from ankigen.kinds import Back, Derived, Kind, cloze
 from ankigen.markup import code_html, math_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Context, Flag, Text
+from ankigen.unmarkup import Unsayable, command_of, text_of
 
 _LIST = cloze.NOTE_TYPE.templates[0]
 
@@ -87,6 +88,57 @@ def generate(card: Card, history: slots.History) -> list[Note]:
     return [notes.note_of(card, NOTE_TYPE, {"Text": text}, data=record, guid=guid)]
 
 
+_SHAPE = re.compile(
+    r'(?:<div class="prompt">(.*)</div>)?<div class="(?:command|sentence)">(.*)</div>', re.S
+)
+_GAP = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.S)
+
+
+def written(pieces: list[tuple[str, bool]]) -> str:
+    """The text as a card file says it: gaps in {{ }}, a literal {{ as \\{{."""
+    return "".join(f"{{{{{p}}}}}" if gap else p.replace("{{", "\\{{") for p, gap in pieces)
+
+
+def _pieces(field_html: str) -> tuple[str | None, list[tuple[str, int | None]]] | None:
+    """The prompt's HTML and the text's pieces (HTML, gap number or None)."""
+    shape = _SHAPE.fullmatch(field_html)
+    if shape is None:
+        return None
+    prompt, body = shape.groups()
+    parts = _GAP.split(body)  # plain, number, gap, plain, ...
+    pieces: list[tuple[str, int | None]] = [(parts[0], None)]
+    for k in range(1, len(parts), 3):
+        pieces += [(parts[k + 1], int(parts[k])), (parts[k + 2], None)]
+    return prompt, [(html, n) for html, n in pieces if html or n is not None]
+
+
+def back(card: Card, made: Note, field: str, field_html: str) -> list[Back]:
+    if field != "Text":
+        raise Derived(f"{field} is made by the build; change the card file instead")
+    made_pieces, edited = _pieces(made.fields[0]), _pieces(field_html)
+    assert made_pieces is not None
+    if edited is None or [n for _, n in edited[1] if n] != [n for _, n in made_pieces[1] if n]:
+        raise Unsayable(
+            "only the prompt and the text around and in each gap come back: a gap added, "
+            "removed or moved in Anki is not; make that change in the file"
+        )
+    as_text = command_of if card["code"] else text_of
+    pieces = [(as_text(html, strip=False), n is not None) for html, n in edited[1]]
+    # The text is stripped as a card's is: so are the ends of its first and last pieces.
+    if pieces and not pieces[0][1]:
+        pieces[0] = (pieces[0][0].lstrip(), False)
+    if pieces and not pieces[-1][1]:
+        pieces[-1] = (pieces[-1][0].rstrip(), False)
+    new = written(pieces)
+    if split(new) != [(p, gap) for p, gap in pieces if p or gap]:
+        raise Unsayable("the text would read differently in a card file (a {{ or }} in it)")
+    backs = [Back(("text",), new, written(card["text"]))]
+    if edited[0] is not None or card["prompt"]:
+        prompt = text_of(edited[0] or "", card["prompt"] or "") or None
+        backs.append(Back(("prompt",), prompt, card["prompt"]))
+    return backs
+
+
 def texts(card: Card) -> Iterator[Piece]:
     if card["prompt"]:
         yield Piece("prompt", "prompt", card["prompt"])
@@ -122,4 +174,5 @@ KIND = Kind(
     asks="one per gap",
     finish=finish,
     code_keys=(),
+    back=back,
 )

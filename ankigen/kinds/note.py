@@ -14,7 +14,7 @@ from typing import Any
 
 from ankigen import notes
 from ankigen.cards import Card
-from ankigen.kinds import Kind
+from ankigen.kinds import Back, Kind
 from ankigen.load import Mapping
 from ankigen.media import Media
 from ankigen.notes import Note, NoteType, Template
@@ -170,6 +170,12 @@ def generate(card: Card, _history: History) -> list[Note]:
     return [dataclasses.replace(note, media=note.media + card["media"])]
 
 
+def back(card: Card, _made: Note, field: str, field_html: str) -> list[Back]:
+    """A field comes back as Anki's HTML, as it was written (`ankigen pull`)."""
+    was = card["fields"].get(field)
+    return [Back(("fields", field), field_html if field_html or was is not None else None, was)]
+
+
 EXAMPLE = """\
   # note: a note of a note type of your own (cards/notetypes/), its fields as HTML.
   - id: {section}-chlorophyll
@@ -192,4 +198,5 @@ KIND = Kind(
     tagged=False,
     example_files=EXAMPLE_FILES,
     note_type_of=lambda card: card["notetype"],
+    back=back,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
@@ -10,7 +11,7 @@ from typing import Any
 from ankigen import notes
 from ankigen.cards import Card, Piece
 from ankigen.errors import Loc, Where
-from ankigen.kinds import Kind
+from ankigen.kinds import Back, Derived, Kind
 from ankigen.load import Mapping, Sequence
 from ankigen.markup import math_html, text_html
 from ankigen.notes import Note, NoteType, Template
@@ -25,6 +26,7 @@ from ankigen.schema import (
     mapping_schema,
 )
 from ankigen.slots import History
+from ankigen.unmarkup import text_of
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
@@ -274,6 +276,33 @@ def generate(card: Card, _history: History) -> list[Note]:
     return cell_notes
 
 
+_AXIS = re.compile(r'<span class="axis">(.*?)</span> ?(.*)', re.S)
+
+
+def back(card: Card, made: Note, field: str, field_html: str) -> list[Back]:
+    rows: list[Header] = card["rows"]
+    columns: list[Header] = card["columns"]
+    # Which cell: generate makes them row by row (whatever its guids are made from).
+    place = [note.guid for note in generate(card, {})].index(made.guid)
+    i, j = divmod(place, len(columns))
+    if field == "Table":
+        return [Back(("title",), text_of(field_html, card["title"]), card["title"])]
+    if field == "Value":
+        at = ("cells", rows[i].key, columns[j].key)
+        was = card["cells"][rows[i].key, columns[j].key]
+        return [Back(at, text_of(field_html, was), was)]
+    if field in ("Row", "Column"):
+        key, header = ("rows", rows[i]) if field == "Row" else ("columns", columns[j])
+        name_key = f"{key[:-1]}_name"
+        axis = _AXIS.fullmatch(field_html)
+        name, label = axis.groups() if axis else ("", field_html)
+        return [
+            Back((name_key,), text_of(name) or None, card[name_key]),
+            Back((key, (i if key == "rows" else j), "label"), text_of(label), header.label),
+        ]
+    raise Derived(f"{field} is made from the table's cells; change them in the file")
+
+
 def texts(card: Card) -> Iterator[Piece]:
     for key in ("title", "row_name", "column_name"):
         if card[key]:
@@ -319,4 +348,5 @@ KIND = Kind(
     asks="one per cell",
     finish=finish,
     retired=RETIRED,
+    back=back,
 )

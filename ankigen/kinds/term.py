@@ -4,11 +4,12 @@ from collections.abc import Iterator
 
 from ankigen import notes
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Kind
+from ankigen.kinds import Back, Derived, Kind
 from ankigen.markup import math_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.schema import Flag, Text
 from ankigen.slots import History
+from ankigen.unmarkup import text_of
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
@@ -56,6 +57,13 @@ def generate(card: Card, _history: History) -> list[Note]:
     return [notes.note_of(card, NOTE_TYPE, fields)]
 
 
+def back(card: Card, _made: Note, field: str, field_html: str) -> list[Back]:
+    if field in ("Term", "Meaning"):
+        key = field.lower()
+        return [Back((key,), text_of(field_html, card[key]), card[key])]
+    raise Derived(f"{field} is made from `reverse`; change it in the file")
+
+
 def texts(card: Card) -> Iterator[Piece]:
     yield Piece("term", "term", card["term"], answer=card["reverse"])
     yield Piece("meaning", "meaning", card["meaning"], answer=True)
@@ -88,4 +96,5 @@ KIND = Kind(
     questions=questions,
     retired=RETIRED,
     asks="Term → Meaning; Meaning → Term (only if `reverse`)",
+    back=back,
 )
