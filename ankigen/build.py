@@ -375,7 +375,7 @@ def _without_locations(cards: tuple[Card, ...]) -> list[Card]:
     return [
         Card(id=c.id, kind=c.kind, values=c.values, note=c.note, hint=c.hint, image=c.image,
              image_side=c.image_side, tags=c.tags, loc=c.loc, value_locs={},
-             silences=c.silences)
+             silences=c.silences, source=c.source)
         for c in cards
     ]  # fmt: skip
 

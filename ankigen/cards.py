@@ -28,6 +28,7 @@ class Card:
     value_locs: Mapping[str, Loc] = field(repr=False)
     # Lint rules this card silences: code -> why (ankigen.rules).
     silences: Silences = ()
+    source: tuple[str, ...] = ()  # URLs of the pages that state the card's fact
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -48,6 +49,7 @@ class Section:
     value_locs: Mapping[str, Loc] = field(default_factory=dict, repr=False)
     description: str | None = None
     silences: Silences = ()  # for every card of the section
+    require_source: bool = False  # every card cites its source (AG110)
 
     def deck_header(self) -> DeckHeader:
         text = f"<b>{escape(self.title)}</b>"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import genanki
 
 from ankigen.cards import Card
-from ankigen.markup import text_html
+from ankigen.markup import escape, text_html
 from ankigen.media import Media
 
 CSS = (Path(__file__).parent / "card.css").read_text(encoding="utf-8")
@@ -142,12 +143,29 @@ def _common(card: Card) -> dict[str, str]:
     common = {}
     if card.hint:
         common["Hint"] = text_html(card.hint)
-    if card.note:
-        common["Note"] = text_html(card.note)
+    if card.note or card.source:
+        # In the Note field: published note types never get a field of their own for it.
+        common["Note"] = (text_html(card.note) if card.note else "") + source_html(card.source)
     if card.image is not None:
         img = f'<img src="{card.image.name}" alt="">'
         common["FrontImage" if card.image_side == "front" else "BackImage"] = img
     return common
+
+
+def source_html(urls: tuple[str, ...]) -> str:
+    """The card's sources as links a learner can follow, each named by its host."""
+    if not urls:
+        return ""
+    links = " ".join(
+        f'<a href="{escape(url).replace(chr(34), "&quot;")}">{escape(_host(url))}</a>'
+        for url in urls
+    )
+    return f'<div class="source">出典: {links}</div>'
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
 
 
 def _filled(places: dict[str, int], values: list[str], fields: dict[str, str]) -> list[str]:

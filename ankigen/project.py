@@ -11,6 +11,7 @@ below hold and no spelling is enforced:
         サーバー: [サーバ]
       fullwidth_parens: true    # AG108
       no_final_period: true     # AG109
+      require_source: true      # AG110: every card of every section cites its source
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ class LintConfig:
     terms: dict[str, tuple[str, Loc]] = field(default_factory=dict)
     fullwidth_parens: bool = False
     no_final_period: bool = False
+    require_source: bool = False
 
 
 DEFAULT = LintConfig()
 _LIMITS = ("answer_max", "note_max", "cloze_max")
-_FLAGS = ("fullwidth_parens", "no_final_period")
+_FLAGS = ("fullwidth_parens", "no_final_period", "require_source")
 _KEYS = [*_LIMITS, "terms", *_FLAGS]
 
 # Read once per file version: a build lints one section at a time, and `--watch`

@@ -24,6 +24,7 @@ from ankigen.schema import (
     Images,
     MappingCheck,
     Slug,
+    Sources,
     Tags,
     Text,
     describe,
@@ -125,6 +126,8 @@ SECTION_FIELDS: dict[str, Field] = {
     "typed": Flag(default=True),
     # Lint rules silenced for every card of the section, each with its reason.
     "lint": LintSettings(),
+    # Whether every card of the section must cite its source (AG110).
+    "require_source": Flag(default=False),
     "cards": CardList(),
 }
 
@@ -139,6 +142,8 @@ CARD_FIELDS: dict[str, Field] = {
     # The answer side by default; the front where the card asks about the picture.
     "image_side": Choice("back", "front"),
     "lint": LintSettings(),
+    # Where the card's fact is stated: shown on the back as a link.
+    "source": Sources(),
 }
 
 
@@ -288,6 +293,7 @@ def _section(
             value_locs=data.value_locs,
             description=header["description"],
             silences=header["lint"],
+            require_source=header["require_source"],
         ),
         None not in cards,
     )
@@ -360,7 +366,7 @@ def _card(
     pop = values.pop
     tags = _tags(section_tags, kind.name, tuple(pop("tags")))
     card_id, note, hint, image = pop("id"), pop("note"), pop("hint"), pop("image")
-    image_side, silences = pop("image_side"), pop("lint")
+    image_side, silences, source = pop("image_side"), pop("lint"), pop("source")
     values.pop("kind", None)  # this card's own dict: what is left is the kind's keys
     return Card(
         id=card_id,
@@ -370,6 +376,7 @@ def _card(
         image=image,
         image_side=image_side,
         silences=silences,
+        source=source,
         tags=tags,
         values=values,
         loc=loc,
