@@ -10,7 +10,6 @@ import re
 import shutil
 
 import pytest
-
 from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
 
