@@ -39,6 +39,7 @@ class Card:
     # The note's guid as written (a note made elsewhere, see `ankigen import`); else it
     # comes from the id (notes.card_guid, identity.Identity.origin).
     guid: str | None = None
+    source: tuple[str, ...] = ()  # URLs of the pages that state the card's fact
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -65,6 +66,7 @@ class Section:
     description: str | None = None
     silences: Silences = ()  # for every card of the section
     lang: str | None = None  # the language its cards are written in (BCP 47), if given
+    require_source: bool = False  # every card cites its source (AG110)
 
     def deck_header(self) -> DeckHeader:
         text = f"<b>{escape(self.title)}</b>"

@@ -25,6 +25,7 @@ from ankigen.rules import (
     pieces,
     reverse_gives_away,
     typed_placeholder,
+    unsourced,
 )
 
 _TYPOGRAPHY = {
@@ -65,6 +66,7 @@ def lint(sections: list[Section]) -> list[Problem]:
     problems: list[Problem] = []
     for section in sections:
         rules = _rules(lint_config(Path(section.path).parent))
+        need_source = section.require_source or rules.config.require_source
         silenced = {code for code, _ in section.silences}
         found: list[Problem] = []
         repeats: list[Problem] = []  # AG104, after the others (for a tie in the sort)
@@ -73,6 +75,8 @@ def lint(sections: list[Section]) -> list[Problem]:
             questions = tuple(KINDS[card.kind].questions(card))
             if findings := rules.design(card, questions):
                 found += _problems(card, findings, silenced)
+            if need_source and not card.source:
+                found += _problems(card, list(unsourced(card)), silenced)
             if findings := asked.check(card, questions):
                 repeats += _problems(card, findings, silenced)
         found += repeats

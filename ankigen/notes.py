@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import genanki
 
 from ankigen.cards import Card
-from ankigen.markup import math_html, text_html
+from ankigen.markup import escape, math_html, text_html
 from ankigen.media import Media
 
 # Anki's ids are milliseconds in 64 bits and its dates end with the year 9999: the latest
@@ -167,8 +168,10 @@ def _common(card: Card) -> dict[str, str]:
     common = {}
     if card.hint:
         common["Hint"] = math_html(text_html(card.hint), card.math)
-    if card.note:
-        common["Note"] = math_html(text_html(card.note), card.math)
+    if card.note or card.source:
+        # In the Note field: published note types never get a field of their own for it.
+        note = math_html(text_html(card.note), card.math) if card.note else ""
+        common["Note"] = note + source_html(card.source)
     if card.image is not None:
         img = f'<img src="{card.image.name}" alt="">'
         common["FrontImage" if card.image_side == "front" else "BackImage"] = img
@@ -178,6 +181,22 @@ def _common(card: Card) -> dict[str, str]:
         side = "FrontImage" if card.audio_side == "front" else "BackImage"
         common[side] = common.get(side, "") + "".join(f"[sound:{m.name}]" for m in card.audio)
     return common
+
+
+def source_html(urls: tuple[str, ...]) -> str:
+    """The card's sources as links a learner can follow, each named by its host."""
+    if not urls:
+        return ""
+    links = " ".join(
+        f'<a href="{escape(url).replace(chr(34), "&quot;")}">{escape(_host(url))}</a>'
+        for url in urls
+    )
+    return f'<div class="source">出典: {links}</div>'
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
 
 
 def _filled(places: dict[str, int], values: list[str], fields: dict[str, str]) -> list[str]:

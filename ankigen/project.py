@@ -12,6 +12,7 @@ below hold, no spelling is enforced and the cards have ankigen's own style:
         サーバー: [サーバ]
       fullwidth_parens: true    # AG108
       no_final_period: true     # AG109
+      require_source: true      # AG110: every card of every section cites its source
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class LintConfig:
     terms: dict[str, tuple[str, Loc]] = field(default_factory=dict)
     fullwidth_parens: bool = False
     no_final_period: bool = False
+    require_source: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Settings:
 
 DEFAULT = LintConfig()
 _LIMITS = ("answer_max", "note_max", "cloze_max")
-_FLAGS = ("fullwidth_parens", "no_final_period")
+_FLAGS = ("fullwidth_parens", "no_final_period", "require_source")
 _KEYS = [*_LIMITS, "terms", *_FLAGS]
 
 # Read once per file version: a build lints one section at a time, and `--watch`

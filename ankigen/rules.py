@@ -31,6 +31,7 @@ RULES = {
     "AG107": "spelling differs from the terms list",
     "AG108": "half-width parentheses in Japanese text",
     "AG109": "text ends in 。",
+    "AG110": "card without a source",
     "AG201": "a character nobody can type in a command",
     "AG202": "text looks like HTML",
 }
@@ -299,6 +300,22 @@ def _whole(text: str, match: re.Match[str]) -> bool:
     if start and _continues(text[start - 1], text[start]):
         return False
     return not (end < len(text) and _continues(text[end - 1], text[end]))
+
+
+# --- sources -------------------------------------------------------------------------
+
+
+def unsourced(card: Card) -> Iterator[Finding]:
+    """Where sources are required (a section's `require_source`, or `.ankigen.yaml`'s), a
+    card without one: nobody can check its fact, and the learner has nowhere to read on."""
+    if not card.source:
+        yield Finding(
+            "AG110",
+            card.loc,
+            "source",
+            "no source; give `source:` with the URL of the page that states this card's fact "
+            "(sources are required here)",
+        )
 
 
 # --- duplicate prompts -------------------------------------------------------------

@@ -341,6 +341,43 @@ class Tags(Field):
         return tags
 
 
+class Sources(Field):
+    """Where a card's fact is stated: an http or https URL, or a list of them."""
+
+    required = False
+    default: tuple[str, ...] = ()
+
+    def json_schema(self) -> dict[str, Any]:
+        url = {"type": "string", "pattern": _URL_PATTERN}
+        return {"oneOf": [url, {"type": "array", "minItems": 1, "items": url}]}
+
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> tuple[str, ...] | None:
+        if isinstance(value, str):
+            url = _url(value, loc, key, ctx)
+            return None if url is None else (url,)
+        if not isinstance(value, Sequence) or not value:
+            got = "an empty list" if isinstance(value, Sequence) else describe(value)
+            ctx.error(loc, key, f"expected a URL or a list of URLs, got {got}")
+            return None
+        urls = [
+            _url(item, value.item_locs[i], f"{key}[{i + 1}]", ctx) for i, item in enumerate(value)
+        ]
+        return None if None in urls else tuple(url for url in urls if url is not None)
+
+
+_URL_PATTERN = r"^\s*https?://[^\s/?#@]+[^\s]*\s*$"
+_URL = re.compile(r"https?://[^\s/?#@]+\S*")
+
+
+def _url(value: Any, loc: Where, key: str, ctx: Context) -> str | None:
+    """A link a learner can follow from the card: only http and https, with a host."""
+    text = value.strip() if isinstance(value, str) else None
+    if text is None or not _URL.fullmatch(text):
+        ctx.error(loc, key, f"expected an http or https URL, got {describe(value)}")
+        return None
+    return text
+
+
 class TextList(Field):
     def __init__(self, min_items: int = 1) -> None:
         self.min_items = min_items

@@ -32,6 +32,7 @@ from ankigen.schema import (
     SectionId,
     Slug,
     Slugs,
+    Sources,
     Tags,
     Text,
     describe,
@@ -137,6 +138,8 @@ SECTION_FIELDS: dict[str, Field] = {
     "math": Flag(default=False),
     # The cards' language (a BCP 47 tag such as ja, en, de): the preview's typed answers.
     "lang": Language(),
+    # Whether every card of the section must cite its source (AG110).
+    "require_source": Flag(default=False),
     "cards": CardList(),
 }
 
@@ -160,6 +163,8 @@ CARD_FIELDS: dict[str, Field] = {
     "was": Slugs(),
     # The note's own guid, for a note made elsewhere (`ankigen import`); else from the id.
     "guid": Guid(),
+    # Where the card's fact is stated: shown on the back as a link.
+    "source": Sources(),
 }
 
 
@@ -349,6 +354,7 @@ def _section(
             description=header["description"],
             silences=header["lint"],
             lang=header["lang"],
+            require_source=header["require_source"],
         ),
         None not in cards,
     )
@@ -445,6 +451,7 @@ def _card(
     image_side, silences, was = pop("image_side"), pop("lint"), pop("was")
     audio, audio_side, math = pop("audio"), pop("audio_side"), pop("math")
     guid = pop("guid")
+    source = pop("source")
     values.pop("kind", None)  # this card's own dict: what is left is the kind's keys
     return Card(
         id=card_id,
@@ -455,6 +462,7 @@ def _card(
         image_side=image_side,
         silences=silences,
         was=was,
+        source=source,
         tags=tags,
         values=values,
         loc=loc,

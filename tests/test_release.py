@@ -1,24 +1,30 @@
-"""The shipped decks against the published 0.1.0 decks, as a learner who studied 0.1.0 gets
-them: every card still made keeps its reviews, and every change an import cannot make is
-in the build's report (and so in CHANGELOG)."""
+"""The shipped decks against the published decks of each release (0.1.0, and 0.2.0 before
+issue 27 rewrote the cards), as a learner who studied them gets them: every card still made
+keeps its reviews, and every change an import cannot make is in the build's report (and so
+in CHANGELOG)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 
+import pytest
 from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
 
 from ankigen.kinds import KINDS
+from ankigen.notes import note_guid
 from tests.conftest import FIXTURES, REPO, import_apkg, run
 
-PUBLISHED = FIXTURES / "v0.1.0" / "decks"
+RELEASES = ["v0.1.0", "v0.2.0"]
 ALWAYS = ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_ALWAYS
 
 
-def test_a_learner_of_0_1_0_keeps_every_review_of_every_card_still_asked(tmp_path, collection):
-    decks = sorted(PUBLISHED.glob("*.apkg"))
+@pytest.mark.parametrize("release", RELEASES)
+def test_a_learner_keeps_every_review_of_every_card_still_asked(tmp_path, collection, release):
+    published = FIXTURES / release / "decks"
+    decks = sorted(published.glob("*.apkg"))
     for apkg in decks:
         import_apkg(collection, apkg)
     history = {}
@@ -30,9 +36,9 @@ def test_a_learner_of_0_1_0_keeps_every_review_of_every_card_still_asked(tmp_pat
             collection.sched.answerCard(card, 3)
         history[card.note().guid, card.ord] = (cid, collection.get_card(cid).reps)
 
-    # The build a learner would run: today's cards over the published decks, the first
-    # build since 0.1.0 (which kept no identity file: the decks say what they held).
-    shutil.copytree(PUBLISHED, tmp_path / "decks")
+    # The build a learner would run: today's cards over the published decks, the first build
+    # since that release (which kept no identity file: the decks say what they held).
+    shutil.copytree(published, tmp_path / "decks")
     shutil.copytree(
         REPO / "cards", tmp_path / "cards", ignore=shutil.ignore_patterns(".ankigen-ids")
     )
@@ -86,3 +92,21 @@ def test_a_learner_of_0_1_0_keeps_every_review_of_every_card_still_asked(tmp_pat
     for (guid, ordinal), cid in gone.items():
         card = collection.get_card(cid)
         assert card.nid in reported_nids or (card.nid, ordinal) in reported_cards, (guid, ordinal)
+    if release == "v0.2.0":
+        # And CHANGELOG names every note the rewrite dropped: nothing lost its history
+        # unannounced (a kept id whose guid changed would be a dropped note too).
+        listed = _changelog_ids()
+        dropped = {guid for guid, _ in gone if guid not in {g for g, _ in made}}
+        assert dropped
+        assert dropped <= listed, sorted(dropped - listed)
+
+
+def _changelog_ids() -> set[str]:
+    """The guids of every id (and table cell: id, row key, column key) that CHANGELOG's
+    section on issue 27 names in backticks."""
+    text = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
+    section = text.split("### Cards removed or re-asked since 0.2.0", 1)[1].split("\n## ", 1)[0]
+    words = set(re.findall(r"`([a-z0-9-]+)`", section))
+    return {note_guid(w) for w in words} | {
+        note_guid(*cell) for cell in itertools.permutations(words, 3)
+    }
