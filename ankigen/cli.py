@@ -312,7 +312,9 @@ def new(
             typer.echo(f"{written}: created; editors check card files against it")
     typer.echo(f"{path}: created; edit it, then run 'ankigen build'")
     for written in others:
-        if written.suffix != ".json":
+        if written.name == ".gitignore":
+            typer.echo(f"{written}: created; keeps build caches out of git, the identity file in")
+        elif written.suffix != ".json":
             typer.echo(f"{written}: created; the note type of the example `note` card")
 
 

@@ -40,6 +40,7 @@ def new_section(cards_dir: Path, section_id: str) -> list[Path]:
         with path.open("x", encoding="utf-8") as f:
             f.write(header + body)
         written += _example_files(cards_dir)
+        written += _gitignore(cards_dir.parent)
     except OSError as e:
         raise AnkigenError(f"{e.filename}: cannot write: {e.strerror}") from None
     return [path, *written]
@@ -56,6 +57,26 @@ def _example_files(cards_dir: Path) -> list[Path]:
                 path.write_text(text, encoding="utf-8", newline="\n")
                 written.append(path)
     return written
+
+
+GITIGNORE = """\
+# Written by `ankigen new`. Commit your card files with .ankigen-ids, the identity file
+# beside them: it keeps each note's identity, and so your reviews, on any machine. What a
+# build keeps beside the decks is a cache: it stays out of git.
+.ankigen-build.json
+.ankigen-pending.json
+.ankigen-unpulled.json
+!.ankigen-ids
+"""
+
+
+def _gitignore(folder: Path) -> list[Path]:
+    """A .gitignore in the folder that holds the cards folder, unless it has one."""
+    path = folder / ".gitignore"
+    if path.exists():
+        return []
+    path.write_text(GITIGNORE, encoding="utf-8", newline="\n")
+    return [path]
 
 
 def _schema_for(cards_dir: Path) -> tuple[Path, bool]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import jsonschema
+import pytest
 import yaml
 
 from ankigen.kinds import KINDS
@@ -101,7 +104,8 @@ def test_new_scaffolds_a_section_that_builds_cleanly(project, collection):
         0,
         "cards/card-file.schema.json: created; editors check card files against it\n"
         "cards/kubernetes.yaml: created; edit it, then run 'ankigen build'\n"
-        "cards/notetypes/vocabulary.yaml: created; the note type of the example `note` card\n",
+        "cards/notetypes/vocabulary.yaml: created; the note type of the example `note` card\n"
+        ".gitignore: created; keeps build caches out of git, the identity file in\n",
     )
     code, out, err = run("build", "--strict")
     assert (code, err) == (0, "")
@@ -285,10 +289,12 @@ def test_new_in_an_empty_folder_makes_a_deck_anki_renders_and_a_schema_beside_it
 def test_new_in_a_clone_points_at_the_committed_schema(project):
     (project / "schema").mkdir()
     (project / "schema" / "card-file.schema.json").write_text("{}", encoding="utf-8")
+    (project / ".gitignore").write_text("preview.html\n", encoding="utf-8")  # left alone
     assert run("new", "demo")[1] == (
         "cards/demo.yaml: created; edit it, then run 'ankigen build'\n"
         "cards/notetypes/vocabulary.yaml: created; the note type of the example `note` card\n"
     )
+    assert (project / ".gitignore").read_text(encoding="utf-8") == "preview.html\n"
     assert (
         _schema_line(project / "cards" / "demo.yaml").resolve()
         == (project / "schema" / "card-file.schema.json").resolve()
@@ -298,10 +304,12 @@ def test_new_in_a_clone_points_at_the_committed_schema(project):
 
 def test_new_leaves_an_existing_schema_alone(project):
     (project / "cards" / "card-file.schema.json").write_text("{}", encoding="utf-8")
+    (project / ".gitignore").write_text("preview.html\n", encoding="utf-8")  # left alone
     assert run("new", "demo")[1] == (
         "cards/demo.yaml: created; edit it, then run 'ankigen build'\n"
         "cards/notetypes/vocabulary.yaml: created; the note type of the example `note` card\n"
     )
+    assert (project / ".gitignore").read_text(encoding="utf-8") == "preview.html\n"
     assert (project / "cards" / "card-file.schema.json").read_text(encoding="utf-8") == "{}"
 
 
@@ -332,3 +340,22 @@ def test_pre_commit_hook_fails_when_the_committed_decks_are_stale(sample):
     card_file.write_text(card_file.read_text(encoding="utf-8").replace("軽量", "とても軽量"))
     code, out, _ = run(*args)
     assert code == 1 and "decks/sample.apkg: stale" in out
+
+
+def test_new_writes_a_gitignore_that_keeps_caches_out_and_the_identity_file_in(project):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    assert run("new", "demo")[0] == 0
+    assert run("build")[0] == 0
+    env = {"HOME": str(project), "PATH": os.environ.get("PATH", "")}
+    # A global rule ignoring every dot file, as some users have: the identity file stays in.
+    (project / "global-ignore").write_text(".*\n", encoding="utf-8")
+    for args in (["init", "-q"], ["config", "core.excludesFile", str(project / "global-ignore")]):
+        subprocess.run(["git", *args], cwd=project, env=env, check=True)
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=project, env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "cards/.ankigen-ids" in status
+    assert "decks/demo.apkg" in status
+    assert ".ankigen-build.json" not in status
