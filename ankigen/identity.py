@@ -7,10 +7,11 @@ built elsewhere with `--out`, or missing on a new machine. A build writes it her
 card files, and the next build starts from it. Committed with the cards, it is what keeps a
 learner's reviews with their cards on any machine.
 
-One JSON line per note, sorted by card id, with a blank line between notes: git merges two
-branches that edit different cards cleanly (it needs an unchanged line between two changed
-ones), and a conflict shows the two versions of one note. A note no card makes any more is
-kept, marked removed, so a card that says `was: <its id>` can take it back.
+One line per note (tab-separated columns), sorted by card id, with a blank line between
+notes: git merges two branches that edit different cards cleanly (it needs an unchanged
+line between two changed ones), and a conflict shows the two versions of one note. A note
+no card makes any more is kept, marked removed, so a card that says `was: <its id>` can
+take it back.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ankigen.errors import AnkigenError, Loc, Problems
+from ankigen.escapes import escape, unescape
 from ankigen.files import MAX_RECORD_BYTES, read_regular
 from ankigen.slots import Slots
 
@@ -36,11 +38,16 @@ HEADER = (
     "# ankigen identity file: written by `ankigen build`, read by every build. Commit it with\n"
     "# your cards: it keeps each note's guid, ids, modification time and cloze numbers, so\n"
     "# your reviews stay with your cards on any machine. Do not edit it by hand.\n"
+    "# A line a note, tab-separated: card, sub (a table cell's row/column), guid, nid, mod,\n"
+    "# type, content (a digest of its fields and tags), cards (template:card id), deck,\n"
+    "# origin (a renamed card's first id), slots (cloze numbers), removed.\n"
 )
 _MARKERS = re.compile(r"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)")
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, three times the
+# cost, and a build reads an entry for every note the cards have ever made.
+@dataclass(slots=True)
 class Entry:
     """One note as the last build made it."""
 
@@ -57,63 +64,83 @@ class Entry:
     slots: Slots | None = None  # a cloze note's numbers (slots.py)
     removed: bool = False  # no card makes it any more
 
-    def to_json(self) -> dict[str, Any]:
-        value: dict[str, Any] = {"card": self.card}
-        if self.sub:
-            value["sub"] = list(self.sub)
-        if self.origin != self.card:
-            value["origin"] = self.origin
-        value |= {
-            "guid": self.guid,
-            "nid": self.nid,
-            "mod": self.mod,
-            "type": self.note_type,
-            "deck": self.deck,
-            "cards": [list(pair) for pair in self.cards],
-            "content": self.content.hex(),
-        }
+    def line(self) -> str:
+        """The entry as the file holds it: COLUMNS, separated by tabs."""
+        slots = ""
         if self.slots is not None:
-            value["slots"] = [list(pair) for pair in self.slots.numbers.items()]
-            value["next"] = self.slots.next
-        if self.removed:
-            value["removed"] = True
-        return value
+            slots = _JSON.encode([[*pair] for pair in self.slots.numbers.items()])
+            slots = f"{self.slots.next} {slots}"
+        return "\t".join(
+            (
+                self.card,
+                "/".join(self.sub),
+                self.guid,
+                str(self.nid),
+                str(self.mod),
+                str(self.note_type),
+                self.content.hex(),
+                ",".join(f"{o}:{c}" for o, c in self.cards),
+                escape(self.deck),
+                "" if self.origin == self.card else self.origin,
+                slots,
+                "removed" if self.removed else "",
+            )
+        )
 
     @staticmethod
-    def from_json(value: Any) -> Entry:
-        """Raises ValueError, TypeError or KeyError for a line that is not an entry."""
-        slots = None
-        if "slots" in value:
-            numbers = {_int(n): _str(text) for n, text in value["slots"]}
-            slots = Slots(numbers, max(_int(value["next"]), max(numbers, default=0) + 1))
-        card = _str(value["card"])
+    def parse(line: str) -> Entry:
+        """Raises ValueError for a line that is not an entry."""
+        parts = line.split("\t")
+        if len(parts) != len(COLUMNS):
+            raise ValueError(f"{len(parts)} columns, not {len(COLUMNS)}")
+        card, sub, guid, nid, mod, note_type, content, cards, deck, origin, slots, gone = parts
+        if not card or not guid or gone not in ("", "removed"):
+            raise ValueError("no card id or guid, or an unknown mark")
         return Entry(
-            guid=_str(value["guid"]),
+            guid=guid,
             card=card,
-            sub=tuple(_str(s) for s in value.get("sub", ())),
-            origin=_str(value.get("origin", card)),
-            nid=_int(value["nid"]),
-            mod=_int(value["mod"]),
-            note_type=_int(value["type"]),
-            content=bytes.fromhex(_str(value["content"])),
-            deck=_str(value["deck"]),
-            cards=tuple((_int(o), _int(c)) for o, c in value["cards"]),
-            slots=slots,
-            removed=value.get("removed", False) is True,
+            sub=tuple(sub.split("/")) if sub else (),
+            origin=origin or card,
+            nid=_int(nid),
+            mod=_int(mod),
+            note_type=_int(note_type),
+            content=bytes.fromhex(content),
+            deck=unescape(deck),
+            cards=tuple(_pair(pair) for pair in cards.split(",")) if cards else (),
+            slots=_slots(slots) if slots else None,
+            removed=gone == "removed",
         )
 
 
-def _int(value: Any) -> int:
+# What each line says of a note, in order (the header of the file names them too).
+COLUMNS = (
+    "card", "sub", "guid", "nid", "mod", "type", "content", "cards", "deck", "origin",
+    "slots", "removed",
+)  # fmt: skip
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _int(text: str) -> int:
     # Anki's ids and times are 64-bit and never negative.
-    if type(value) is not int or not 0 <= value < 1 << 63:
-        raise ValueError(f"expected a whole number from 0 to 2^63, got {value!r}")
-    return value
+    if text.isdigit() and len(text) < 20 and (value := int(text)) < 1 << 63:
+        return value
+    raise ValueError(f"expected a whole number from 0 to 2^63, got {text!r}")
 
 
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {value!r}")
-    return value
+def _pair(text: str) -> tuple[int, int]:
+    ordinal, _, card_id = text.partition(":")
+    return _int(ordinal), _int(card_id)
+
+
+def _slots(text: str) -> Slots:
+    """`next [[number, text], ...]`: a cloze note's numbers (slots.py)."""
+    first, _, rest = text.partition(" ")
+    numbers = {}
+    for number, item in json.loads(rest):
+        if type(number) is not int or not isinstance(item, str):
+            raise ValueError(f"not a cloze number and its text: {[number, item]!r}")
+        numbers[number] = item
+    return Slots(numbers, max(_int(first), max(numbers, default=0) + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +164,10 @@ class Identity:
     def __post_init__(self) -> None:
         # A live note's card wins over a removed one of the same id.
         self._origins = {}
-        for entry in sorted(self.notes.values(), key=lambda e: not e.removed):
-            self._origins[entry.card] = entry.origin
+        for removed in (True, False):
+            for entry in self.notes.values():
+                if entry.removed is removed:
+                    self._origins[entry.card] = entry.origin
 
     def live(self) -> Iterator[Entry]:
         return (e for e in self.notes.values() if not e.removed)
@@ -198,29 +227,17 @@ def parse(text: str, display: str) -> Identity:
     problems = Problems()
     notes: dict[str, Entry] = {}
     note_types: dict[int, NoteTypeMark] = {}
-    for number, line in enumerate(text.splitlines(), 1):
+    # Lines end with "\n" only: str.splitlines would also split at characters a deck name
+    # or a cloze item may hold (U+2028, U+0085, ...).
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
         if not line.strip() or line.startswith("#") or _MARKERS.match(line):
             continue
         try:
-            value = json.loads(line)
-            if "format" in value:
-                if value["format"] != FORMAT:
-                    problems.add(
-                        Loc(display, number, 1),
-                        f"identity file format {value['format']!r}: written by another version "
-                        f"of ankigen (this one reads format {FORMAT}); update ankigen",
-                    )
+            if line.startswith("@"):
+                _header(line, note_types)
                 continue
-            if "notetype" in value:
-                mark = NoteTypeMark(
-                    _int(value["mod"]), _str(value["digest"]), _str(value.get("css", ""))
-                )
-                type_id = _int(value["notetype"])
-                if type_id not in note_types or note_types[type_id].mod < mark.mod:
-                    note_types[type_id] = mark
-                continue
-            entry = Entry.from_json(value)
-        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            entry = Entry.parse(line)
+        except ValueError as e:
             problems.add(
                 Loc(display, number, 1),
                 f"not an identity entry ({e}); this file is written by `ankigen build`: "
@@ -228,22 +245,37 @@ def parse(text: str, display: str) -> Identity:
             )
             continue
         before = notes.get(entry.guid)
-        if before is None or (before.removed, before.mod) < (entry.removed, entry.mod):
+        if before is None or (before.mod, not before.removed) < (entry.mod, not entry.removed):
             notes[entry.guid] = entry
     problems.raise_if_any()
     return Identity(notes, note_types)
 
 
+def _header(line: str, note_types: dict[int, NoteTypeMark]) -> None:
+    """`@format N`, or `@notetype id mod digest css` (a note type's mark)."""
+    kind, *values = line.split("\t")
+    if kind == "@format" and values == [str(FORMAT)]:
+        return
+    if kind == "@format":
+        raise ValueError(
+            f"format {values!r}: written by another version of ankigen (this one reads "
+            f"format {FORMAT}); update ankigen"
+        )
+    if kind != "@notetype" or len(values) != 4:
+        raise ValueError(f"unknown line {kind!r}")
+    type_id, mod, digest, css = values
+    mark = NoteTypeMark(_int(mod), digest, css)
+    if _int(type_id) not in note_types or note_types[_int(type_id)].mod < mark.mod:
+        note_types[_int(type_id)] = mark
+
+
 def serialize(identity: Identity) -> str:
-    lines = [HEADER, json.dumps({"format": FORMAT}), ""]
+    lines = [HEADER, f"@format\t{FORMAT}", ""]
     for type_id, mark in sorted(identity.note_types.items()):
-        line = {"notetype": type_id, "mod": mark.mod, "digest": mark.digest, "css": mark.css}
-        lines.append(json.dumps(line))
-        lines.append("")
+        lines += [f"@notetype\t{type_id}\t{mark.mod}\t{mark.digest}\t{mark.css}", ""]
     order = sorted(identity.notes.values(), key=lambda e: (e.card, e.sub, e.guid))
     for entry in order:
-        lines.append(json.dumps(entry.to_json(), ensure_ascii=False, separators=(",", ":")))
-        lines.append("")
+        lines += [entry.line(), ""]
     return "\n".join(lines)
 
 

@@ -35,6 +35,7 @@ from ankigen import __version__, identity
 from ankigen.cards import Section
 from ankigen.changes import PENDING_NAME
 from ankigen.errors import Loc, Problem
+from ankigen.escapes import escape, unescape
 from ankigen.files import MAX_DECK_BYTES, MAX_RECORD_BYTES, read_regular
 from ankigen.kinds import KINDS
 from ankigen.notes import MAX_ID
@@ -211,25 +212,6 @@ def _section(key: str, section: Any) -> None:
         value = section.get(text)
         if not isinstance(value, str) or pattern.fullmatch(value) is None:
             raise _Bad(f"{what}: {text!r} is not as a build writes it")
-
-
-# A warning's text in the record: one line, tabs kept apart from the fields around it.
-_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t"}
-_UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
-_ESCAPED = re.compile(r"\\(.)")
-
-
-def escape(text: str) -> str:
-    if "\\" in text or "\n" in text or "\t" in text:
-        for raw, escaped in _ESCAPES.items():
-            text = text.replace(raw, escaped)
-    return text
-
-
-def unescape(text: str) -> str:
-    if "\\" not in text:
-        return text
-    return _ESCAPED.sub(lambda m: _UNESCAPES.get(m[1], m[0]), text)
 
 
 def deck_is_current(out_dir: Path, name: str, record: dict[str, Any]) -> bool:

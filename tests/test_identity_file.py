@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from ankigen import identity
 from ankigen.notes import note_guid
+from ankigen.slots import Slots
 from tests.conftest import FIXTURES, REPO, import_apkg, run
 
 IDS = Path("cards") / identity.IDS_NAME
@@ -245,9 +248,10 @@ def test_the_identity_file_is_one_line_a_note_and_merges_cleanly(project, monkey
     out = _build(epoch=1700000200, monkeypatch=monkeypatch)
     assert (project / IDS).read_text(encoding="utf-8") == before
     assert "0 changed" in out
-    lines = [line for line in text.splitlines() if line.startswith('{"card"')]
-    assert len(lines) == len({line for line in lines})
-    assert all(line == "" or line.startswith(("{", "#")) for line in text.splitlines())
+    lines = [line for line in text.splitlines() if line and line[0] not in "#@"]
+    assert len(lines) == len({line.split("\t")[2] for line in lines})  # one line a guid
+    assert all(len(line.split("\t")) == len(identity.COLUMNS) for line in lines)
+    assert "<<<<<<<" not in text
 
 
 def test_a_conflicted_identity_file_keeps_the_newer_line_of_each_note():
@@ -272,8 +276,10 @@ def test_a_damaged_identity_file_is_an_error_with_its_line(project):
     assert run("build")[0] == 0
     decks = {p.name: p.read_bytes() for p in (project / "decks").iterdir()}
     lines = (project / IDS).read_text(encoding="utf-8").splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith('{"card"'))
-    lines[at] = lines[at].replace('"nid":', '"nid":-')
+    at = next(i for i, line in enumerate(lines) if line and line[0] not in "#@")
+    columns = lines[at].split("\t")
+    columns[3] = "-" + columns[3]  # the note id
+    lines[at] = "\t".join(columns)
     (project / IDS).write_text("\n".join(lines), encoding="utf-8")
     code, out, err = run("build")
     assert code == 1 and "Traceback" not in err
@@ -380,3 +386,32 @@ def test_an_identity_file_checked_out_with_crlf_is_current(project):
     text = (project / IDS).read_bytes()
     (project / IDS).write_bytes(text.replace(b"\n", b"\r\n"))  # git's autocrlf on Windows
     assert run("build", "--check")[0] == 0
+
+
+slug = st.from_regex(r"[a-z0-9]+(?:-[a-z0-9]+)*", fullmatch=True)
+number = st.integers(0, (1 << 63) - 1)
+
+
+@example(
+    card="c", sub=[], guid="g", ids=(0, 0, 0), deck="a\\b\tc\nd\re\u2028\\t", cards=[],
+    items={1: "x\ty\u2028\\n"}, removed=False,
+)  # fmt: skip
+@given(
+    card=slug,
+    sub=st.lists(slug, max_size=2),
+    guid=st.from_regex(r"[A-Za-z0-9!#$%&()*+,\-./:;<=>?@\[\]^_`{|}~]{1,12}", fullmatch=True),
+    ids=st.tuples(number, number, number),
+    deck=st.text(min_size=1),
+    cards=st.lists(st.tuples(st.integers(0, 20), number), max_size=3),
+    items=st.dictionaries(st.integers(1, 50), st.text(), max_size=4),
+    removed=st.booleans(),
+)
+def test_every_entry_reads_back_as_it_was_written(
+    card, sub, guid, ids, deck, cards, items, removed
+):
+    slots = Slots(items, max(items, default=0) + 1) if items else None
+    entry = identity.Entry(
+        guid, card, tuple(sub), card, *ids, b"\x00\xff" * 8, deck, tuple(cards), slots, removed
+    )
+    (line,) = entry.line().split("\n")  # one line, whatever the deck or the items hold
+    assert identity.Entry.parse(line) == entry
