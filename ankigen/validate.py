@@ -242,7 +242,7 @@ def _card(raw: Any, loc: Loc, index: int, run: _Run) -> Card | None:
     if values is None:
         return None
     guid = values["guid"]
-    if guid is not None and (first := _first_claim(f"guid {guid}", "guid", locs, run)):
+    if guid is not None and (first := _first_claim(f"guid {guid}", "guid", locs, run)) is not None:
         run.problems.add(locs["guid"], f"{prefix}'guid': another card has it (at {first})")
         return None
     return _made(values, kind, loc, locs, run)
