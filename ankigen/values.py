@@ -333,11 +333,17 @@ class MappingCheck:
     """Checks a mapping against its fields; None if anything is wrong (all of it reported).
     Made once for fields checked often (every card of a kind)."""
 
-    __slots__ = ("fields", "allowed")
+    __slots__ = ("fields", "allowed", "required", "defaults")
 
     def __init__(self, fields: dict[str, Field]) -> None:
         self.fields = fields
         self.allowed = list(fields)
+        self.required = [key for key, field in fields.items() if field.required]
+        # The result's first draft: every key in order, with its default if it has one
+        # (a required key is always overwritten, or the mapping is wrong).
+        self.defaults = {
+            key: None if field.required else field.default for key, field in fields.items()
+        }
 
     def __call__(self, value: Any, loc: Loc, ctx: Context) -> dict[str, Any] | None:
         if not isinstance(value, Mapping):
@@ -345,25 +351,24 @@ class MappingCheck:
             return None
         misspelled = self._report_unknown_keys(value, ctx)
         ok = value.keys() <= self.fields.keys()
-        result: dict[str, Any] = {}
-        for key, field in self.fields.items():
-            if key in value:
-                checked = field.check(value[key], value.value_locs.lazy(key), key, ctx)
+        result = self.defaults.copy()
+        where = value.value_locs.lazy  # made a Loc only if a message needs one
+        fields = self.fields
+        for key, raw in value.items():  # only the keys written: the others keep defaults
+            if (field := fields.get(key)) is not None:
+                checked = result[key] = field.check(raw, where(key), key, ctx)
                 ok = ok and checked is not None
-            elif key in misspelled:  # already reported as "did you mean"
-                checked = None
-            elif field.required:
+        for key in self.required:
+            # A misspelled key was reported as "did you mean".
+            if key not in value and key not in misspelled:
                 ctx.problems.add(value.loc, f"{ctx.prefix}missing required key '{key}'")
-                checked, ok = None, False
-            else:
-                checked = field.default
-            result[key] = checked
+                ok = False
         return result if ok else None
 
     def _report_unknown_keys(self, value: Mapping, ctx: Context) -> set[str]:
         """Reports each key the fields do not know; returns the known keys they may be
         misspellings of."""
-        misspelled = set()
+        misspelled: set[str] = set()
         for key in value:
             if key not in self.fields:
                 message = unknown_key_message(key, self.allowed)
