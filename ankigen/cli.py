@@ -256,7 +256,7 @@ def schema(
     """Print the JSON Schema of a card file (for editors' YAML language servers)."""
     from ankigen.errors import AnkigenError
     from ankigen.scaffold import write_schema_file
-    from ankigen.validate import card_file_schema_text
+    from ankigen.schema import card_file_schema_text
 
     if output is None:
         typer.echo(card_file_schema_text(), nl=False)

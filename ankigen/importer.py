@@ -29,8 +29,8 @@ from ankigen.errors import AnkigenError
 from ankigen.exported import Export, ExportedNote, read_export
 from ankigen.kinds.note import MEDIA_FOLDER
 from ankigen.load import _FORBIDDEN_IN_TEXT, character_name
+from ankigen.names import SLUG_RE
 from ankigen.notetypes import FOLDER, LOADER, as_yaml, file_name, file_text, note_types
-from ankigen.schema import SLUG_RE
 from ankigen.validate import deck_key
 
 

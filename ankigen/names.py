@@ -58,8 +58,7 @@ def section_id_problem(section_id: str) -> str | None:
         if char := invisible(section_id):
             return f"{section_id!r} is not a valid section id: it holds {char}, {INVISIBLE}"
         return (
-            f"{section_id!r} is not a valid section id (use lowercase letters, digits and "
-            "hyphens)"
+            f"{section_id!r} is not a valid section id (use lowercase letters, digits and hyphens)"
         )
     if len(section_id) > MAX_SECTION_ID:
         return (
@@ -69,7 +68,6 @@ def section_id_problem(section_id: str) -> str | None:
     if problem := file_name_problem(section_id):
         return f"section id '{section_id}' {problem}; choose another id"
     return None
-
 
 
 def seen(text: str) -> str:

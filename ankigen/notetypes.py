@@ -36,7 +36,7 @@ from ankigen.errors import Loc, Problem, Problems
 from ankigen.exported import ExportedNoteType
 from ankigen.load import BROKEN, Mapping, Sequence, load_file
 from ankigen.notes import NoteType, Template
-from ankigen.schema import describe, unknown_key_message
+from ankigen.values import describe, unknown_key_message
 
 FOLDER = "notetypes"
 # Keys the file spells out; the rest of Anki's JSON goes under `anki:` as it is. Not kept:

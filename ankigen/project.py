@@ -23,7 +23,7 @@ from typing import Any
 
 from ankigen.errors import AnkigenError, Loc, Problem, Problems
 from ankigen.load import BROKEN, Mapping, Sequence, load_file
-from ankigen.schema import describe, unknown_key_message
+from ankigen.values import describe, unknown_key_message
 
 CONFIG_NAME = ".ankigen.yaml"
 # A style sheet is a few kilobytes; this is far more than any needs.

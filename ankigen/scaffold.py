@@ -91,6 +91,6 @@ def _schema_for(cards_dir: Path) -> tuple[Path, bool]:
 
 
 def write_schema_file(path: Path) -> None:
-    from ankigen.validate import card_file_schema_text
+    from ankigen.schema import card_file_schema_text
 
     path.write_text(card_file_schema_text(), encoding="utf-8", newline="\n")

@@ -1,585 +1,169 @@
-"""The value types a card file may hold. Each checks a loaded value and says what is wrong.
-
-The kinds in `ankigen.kinds` describe their keys with these types, so the validator, the
-error messages and the documentation all come from one definition.
-"""
+"""What a card file may hold: the section's keys, the keys every card has (each kind adds
+its own), and the JSON Schema for editors made from those very definitions."""
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from collections import abc
-from dataclasses import dataclass
-from pathlib import Path
+import json
 from typing import Any
 
-from ankigen.errors import Loc, Problems, Where
+from ankigen.errors import Where
+from ankigen.kinds import KINDS
 from ankigen.load import Mapping, Sequence
-from ankigen.media import AUDIO_TYPES, IMAGE_TYPES, Media, read_audio, read_image
-from ankigen.names import INVISIBLE, MAX_SECTION_ID, SLUG_RE, invisible, section_id_problem, seen
-
-_SPACE = re.compile(r"\s")
-
-# A media file (card folder, path as written, "image" or "sound") as Image.check or
-# Audio.check found it: a Media or why not.
-Images = dict[tuple[Path, str, str], Media | str]
-
-
-@dataclass
-class Context:
-    """Where a check happens, so a message can name the card and the key."""
-
-    problems: Problems
-    prefix: str  # e.g. "card 'docker-ps' (command): "
-    card_dir: Path | None = None  # the card file's folder: image paths are relative to it
-    # For a card: its section's checked keys, where its own values are, and where it is.
-    section: dict[str, Any] = dataclasses.field(default_factory=dict)
-    locs: abc.Mapping[str, Where] = dataclasses.field(default_factory=dict)
-    loc: Loc = Loc("", 0, 0)
-    # Images read so far in this run (see Image.check).
-    images: Images = dataclasses.field(default_factory=dict)
-
-    def error(self, loc: Where, key: str, message: str) -> None:
-        self.problems.add(loc, f"{self.prefix}'{key}': {message}")
+from ankigen.references import Audio, Image, Sources
+from ankigen.rules import RULES
+from ankigen.values import (
+    Choice,
+    Context,
+    DeckName,
+    Field,
+    Flag,
+    Guid,
+    Language,
+    SectionId,
+    Slug,
+    Slugs,
+    Tags,
+    Text,
+    describe,
+    mapping_schema,
+    unknown_key_message,
+)
 
 
-def describe(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a yes/no value; quote it to keep it as text)"
-    if isinstance(value, int | float):
-        return f"the number {value} (quote it to keep it as text)"
-    if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:60] + "…"  # never a whole file
-        return f"the text '{shown}'"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-class Field:
-    required = True
-    default: Any = None
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Any:
-        raise NotImplementedError
-
-    def json_schema(self) -> dict[str, Any]:
-        """The same rule for editors (JSON Schema), as far as JSON Schema can say it."""
-        raise NotImplementedError
-
-
-class Text(Field):
-    """Plain text, never empty."""
-
-    def __init__(self, required: bool = True) -> None:
-        self.required = required
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": r"\S"}
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
-        if not isinstance(value, str):
-            # `meaning: [SYN]`: YAML's list (or `{x}`, a mapping), where text was meant.
-            bracket = "[" if isinstance(value, list) else "{" if isinstance(value, dict) else ""
-            quote = f" (to write text that starts with '{bracket}', quote it)" if bracket else ""
-            ctx.error(loc, key, f"expected text, got {describe(value)}{quote}")
-            return None
-        stripped = value.strip()
-        if not stripped:
-            ctx.error(loc, key, "must not be empty")
-            return None
-        return stripped
-
-
-class Slug(Text):
-    """A stable identifier: lowercase letters, digits and single hyphens."""
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": SLUG_RE.pattern}
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
-        text = super().check(value, loc, key, ctx)
-        if text is not None and not SLUG_RE.fullmatch(text):
-            if char := invisible(text):  # the id looks right: say what is in it
-                ctx.error(loc, key, f"{text!r} holds {char}, {INVISIBLE}")
-                return None
-            ctx.error(
-                loc, key, f"'{text}' is not a valid id (use lowercase letters, digits and hyphens)"
-            )
-            return None
-        return text
-
-
-class Slugs(Field):
-    """One id or a list of them (a card's `was:`)."""
+class LintSettings(Field):
+    """`lint: {ignore: {AG101: why}}`: rules silenced, each with the reason it does not apply."""
 
     required = False
     default = ()
 
     def json_schema(self) -> dict[str, Any]:
-        one = {"type": "string", "pattern": SLUG_RE.pattern}
-        return {"oneOf": [one, {"type": "array", "items": one, "minItems": 1}]}
+        reasons = {
+            "type": "object",
+            "propertyNames": {"enum": list(RULES)},
+            "additionalProperties": {"type": "string", "pattern": r"\S"},
+        }
+        return {
+            "type": "object",
+            "properties": {"ignore": reasons},
+            "additionalProperties": False,
+        }
 
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> tuple[str, ...] | None:
-        if isinstance(value, str):
-            one = Slug().check(value, loc, key, ctx)
-            return None if one is None else (one,)
-        if not isinstance(value, Sequence) or not value:
-            ctx.error(loc, key, f"expected an id or a list of ids, got {describe(value)}")
-            return None
-        ids = [Slug().check(item, value.item_locs[i], key, ctx) for i, item in enumerate(value)]
-        return None if None in ids else tuple(i for i in ids if i is not None)
-
-
-class SectionId(Slug):
-    """A slug that names the section's files: a deck file and a card file on any system."""
-
-    def json_schema(self) -> dict[str, Any]:
-        not_a_device = r"(?!(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$)"
-        pattern = "^" + not_a_device + SLUG_RE.pattern[1:]
-        return {"type": "string", "pattern": pattern, "maxLength": MAX_SECTION_ID}
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
-        text = super().check(value, loc, key, ctx)
-        if text is not None and (problem := section_id_problem(text)):
-            ctx.error(loc, key, problem)
-            return None
-        return text
-# The characters of Anki's own guids (base 91: printable ASCII but space, quotes, backslash).
-GUID_RE = re.compile(r"^[A-Za-z0-9!#$%&()*+,\-./:;<=>?@\[\]^_`{|}~]{1,100}$")
-
-
-class Guid(Field):
-    """An Anki note's guid as the note has it (a note made elsewhere keeps its own)."""
-
-    required = False
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": GUID_RE.pattern}
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
-        if not isinstance(value, str) or not GUID_RE.fullmatch(value):
-            got = describe(value)
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Any:
+        if not isinstance(value, Mapping):
             ctx.error(
                 loc,
                 key,
-                f"expected an Anki guid (1 to 100 letters, digits and ASCII punctuation other "
-                f"than quotes and backslash), got {got}",
+                f"expected a mapping such as {{ignore: {{AG101: why}}}}, got {describe(value)}",
             )
             return None
-        return value
-
-
-class DeckName(Text):
-    def json_schema(self) -> dict[str, Any]:
-        # No empty part between "::" separators, as check() says.
-        return {"type": "string", "pattern": r"^(?!\s*::)(?!.*::\s*::)(?!.*::\s*$).*\S"}
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
-        text = super().check(value, loc, key, ctx)
-        if text is None:
-            return None
-        if any(not seen(part).strip() for part in text.split("::")):
-            ctx.error(loc, key, f"{text!r} has an empty part between '::' separators")
-            return None
-        if char := invisible(text):
+        ok = True
+        for other in value:
+            if other != "ignore":
+                ctx.error(value.key_locs[other], key, unknown_key_message(other, ["ignore"]))
+                ok = False
+        ignore = value.get("ignore")
+        if ignore is None or not isinstance(ignore, Mapping):
+            where = value.value_locs.get("ignore", value.loc)
             ctx.error(
-                loc,
+                where,
                 key,
-                f"{text!r} holds {char}, {INVISIBLE}: Anki would show a deck that looks "
-                "like another; remove it",
+                f"'ignore': expected a mapping of rule codes to reasons, got {describe(ignore)}",
             )
             return None
-        if _WIDE_SEPARATOR.search(text):
-            ctx.problems.warn(
-                loc,
-                f"{ctx.prefix}'{key}': '{text}' holds full-width colons (：), which Anki does "
-                "not read as a subdeck separator: this is one deck of that name. For a "
-                "subdeck, write '::'",
-            )
-        return text
-
-
-_WIDE_SEPARATOR = re.compile("：[:：]|:：")
-
-
-class Language(Text):
-    """A BCP 47 language tag, as HTML's lang attribute takes it: ja, en, de, zh-Hant."""
-
-    required = False
-    _TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
-
-    def __init__(self) -> None:
-        pass
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": self._TAG.pattern}
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
-        text = super().check(value, loc, key, ctx)
-        if text is not None and not self._TAG.fullmatch(text):
-            ctx.error(loc, key, f"'{text}' is not a language tag (such as ja, en or de)")
-            return None
-        return text
-
-
-class Flag(Field):
-    def __init__(self, default: bool | None = False) -> None:
-        self.required = False
-        self.default = default
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "boolean", "default": self.default}
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> bool | None:
-        if not isinstance(value, bool):
-            ctx.error(loc, key, f"expected true or false, got {describe(value)}")
-            return None
-        return value
-
-
-class Choice(Field):
-    def __init__(self, *options: str) -> None:
-        self.required = False
-        self.options = options
-        self.default = options[0]
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> str | None:
-        if value not in self.options:
-            choices = " or ".join(self.options)
-            ctx.error(loc, key, f"expected {choices}, got {describe(value)}")
-            return None
-        return str(value)
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"enum": list(self.options), "default": self.default}
-
-
-class Image(Field):
-    """An image file, relative to the card file, that must stay inside the cards folder."""
-
-    required = False
-    what, types, read = "image", IMAGE_TYPES, staticmethod(read_image)
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Any:
-        return self.one(value, loc, key, ctx)
-
-    def one(self, value: Any, loc: Where, key: str, ctx: Context) -> Media | None:
-        path = Text().check(value, loc, key, ctx)
-        if path is None:
-            return None
-        if char := invisible(path):  # `x\u202egnp.svg` shows as `xsvg.png`
-            ctx.error(loc, key, f"{path!r} holds {char}, {INVISIBLE}")
-            return None
-        assert ctx.card_dir is not None
-        # Many cards show the same picture: each is read and checked once per run (a build
-        # of 20k cards read 340 files for 6 pictures).
-        found = ctx.images.get((ctx.card_dir, path, self.what))
-        if found is None:
-            found = self.read(ctx.card_dir / path, ctx.card_dir)
-            ctx.images[ctx.card_dir, path, self.what] = found
-        if isinstance(found, str):
-            ctx.error(loc, key, f"'{path}' {found}")
-            return None
-        return found
-
-    def json_schema(self) -> dict[str, Any]:
-        suffixes = "|".join(t[1:] + "|" + t[1:].upper() for t in sorted(self.types))
-        return {"type": "string", "pattern": rf"\.({suffixes})$"}
-
-
-class Audio(Image):
-    """Sound files (one, or a list), played with Anki's [sound:...]: checked as images are."""
-
-    what, types, read = "sound", AUDIO_TYPES, staticmethod(read_audio)
-    default: tuple[Media, ...] = ()
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Any:
-        if not isinstance(value, Sequence):
-            one = self.one(value, loc, key, ctx)
-            return None if one is None else (one,)
-        if not value:
-            ctx.error(loc, key, "expected a sound file or a list of them, got an empty list")
-            return None
-        found = [self.one(item, value.item_locs[i], key, ctx) for i, item in enumerate(value)]
-        return None if None in found else tuple(m for m in found if m is not None)
-
-    def json_schema(self) -> dict[str, Any]:
-        one = super().json_schema()
-        return {"oneOf": [one, {"type": "array", "minItems": 1, "items": one}]}
-
-
-class Tags(Field):
-    """Anki tags: a list of words without spaces."""
-
-    required = False
-
-    def __init__(self) -> None:
-        self.default: list[str] = []
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "array", "items": {"type": "string", "pattern": r"^\s*\S+\s*$"}}
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> list[str] | None:
-        if not isinstance(value, Sequence):
-            ctx.error(loc, key, f"expected a list of tags, got {describe(value)}")
-            return None
-        tags = []
-        # An item's location is made only for a message about it.
-        for i, item in enumerate(value):
-            if not isinstance(item, str) or not item.strip():
-                ctx.error(value.item_locs[i], key, f"expected a tag, got {describe(item)}")
-            elif _SPACE.search(item.strip()):  # \s is what str.isspace() says is a space
-                message = f"tag '{item}' contains a space; Anki tags are one word"
-                ctx.error(value.item_locs[i], key, message)
+        silences = {}
+        for code, reason in ignore.items():
+            if code not in RULES:
+                ctx.error(
+                    ignore.key_locs[code],
+                    key,
+                    "'ignore': "
+                    + unknown_key_message(code, list(RULES)).replace("unknown key", "unknown rule"),
+                )
+                ok = False
+            elif not isinstance(reason, str) or not reason.strip():
+                ctx.error(
+                    ignore.value_locs.get(code, ignore.key_locs[code]),
+                    key,
+                    f"'ignore': {code} is silenced without a reason; say why the rule "
+                    f"({RULES[code]}) does not apply here",
+                )
+                ok = False
             else:
-                tags.append(item.strip())
-        return tags
+                silences[code] = reason.strip()
+        return tuple(silences.items()) if ok else None
 
 
-class Sources(Field):
-    """Where a card's fact is stated: an http or https URL, or a list of them."""
-
-    required = False
-    default: tuple[str, ...] = ()
-
+class CardList(Field):
     def json_schema(self) -> dict[str, Any]:
-        url = {"type": "string", "pattern": _URL_PATTERN}
-        return {"oneOf": [url, {"type": "array", "minItems": 1, "items": url}]}
+        return {"type": "array", "items": {"oneOf": [_card_schema(kind) for kind in KINDS]}}
 
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> tuple[str, ...] | None:
-        if isinstance(value, str):
-            url = _url(value, loc, key, ctx)
-            return None if url is None else (url,)
-        if not isinstance(value, Sequence) or not value:
-            got = "an empty list" if isinstance(value, Sequence) else describe(value)
-            ctx.error(loc, key, f"expected a URL or a list of URLs, got {got}")
-            return None
-        urls = [
-            _url(item, value.item_locs[i], f"{key}[{i + 1}]", ctx) for i, item in enumerate(value)
-        ]
-        return None if None in urls else tuple(url for url in urls if url is not None)
-
-
-_URL_PATTERN = r"^\s*https?://[^\s/?#@]+[^\s]*\s*$"
-_URL = re.compile(r"https?://[^\s/?#@]+\S*")
-
-
-def _url(value: Any, loc: Where, key: str, ctx: Context) -> str | None:
-    """A link a learner can follow from the card: only http and https, with a host."""
-    text = value.strip() if isinstance(value, str) else None
-    if text is None or not _URL.fullmatch(text):
-        ctx.error(loc, key, f"expected an http or https URL, got {describe(value)}")
-        return None
-    return text
-
-
-class TextList(Field):
-    def __init__(self, min_items: int = 1) -> None:
-        self.min_items = min_items
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "array", "minItems": self.min_items, "items": Text().json_schema()}
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> list[str] | None:
+    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Sequence | None:
         if not isinstance(value, Sequence):
-            ctx.error(loc, key, f"expected a list, got {describe(value)}")
+            ctx.error(loc, key, f"expected a list of cards, got {describe(value)}")
             return None
-        if len(value) < self.min_items:
-            ctx.error(loc, key, f"needs at least {self.min_items} items, got {len(value)}")
-            return None
-        # Good text as Text.check returns it; an item's location is made only for a message.
-        items = [
-            stripped
-            if type(item) is str and (stripped := item.strip())
-            else Text().check(item, value.item_locs[i], f"{key}[{i + 1}]", ctx)
-            for i, item in enumerate(value)
-        ]
-        return None if None in items else [item for item in items if item is not None]
+        return value
 
 
-def _close_matches(key: str, allowed: list[str]) -> list[str]:
-    import difflib
+SECTION_FIELDS: dict[str, Field] = {
+    "id": SectionId(),
+    "title": Text(),
+    # Shown under the title on the deck's overview screen in Anki.
+    "description": Text(required=False),
+    "deck": DeckName(),
+    "tags": Tags(),
+    # Whether command cards are typed in unless a card says otherwise.
+    "typed": Flag(default=True),
+    # Lint rules silenced for every card of the section, each with its reason.
+    "lint": LintSettings(),
+    # Whether Anki's MathJax typesets \(...\) and \[...\] in the cards' text.
+    "math": Flag(default=False),
+    # The cards' language (a BCP 47 tag such as ja, en, de): the preview's typed answers.
+    "lang": Language(),
+    # Whether every card of the section must cite its source (AG110).
+    "require_source": Flag(default=False),
+    "cards": CardList(),
+}
 
-    return difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-
-
-def unknown_key_message(key: str, allowed: list[str]) -> str:
-    close = _close_matches(key, allowed)
-    hint = (
-        f" (did you mean '{close[0]}'?)" if close else f" (expected one of: {', '.join(allowed)})"
-    )
-    return f"unknown key '{key}'{hint}"
-
-
-def check_mapping(
-    value: Any, loc: Loc, fields: dict[str, Field], ctx: Context
-) -> dict[str, Any] | None:
-    """Check a mapping against its fields; None if anything is wrong (all of it reported)."""
-    return MappingCheck(fields)(value, loc, ctx)
-
-
-_MISSING: Any = object()
-
-# How MappingCheck checks a good value of the commonest field types without calling the
-# field's check (a card has a dozen keys, 20k cards make 240k of them). Any other value, or
-# any other field type, goes to the field's check, which says what is wrong.
-_TEXT, _SLUG, _FLAG, _CHOICE, _TAGS, _TEXT_LIST, _OTHER = range(7)
-_CODES: dict[type[Field], int] = {
-    Text: _TEXT,
-    Slug: _SLUG,
-    Flag: _FLAG,
-    Choice: _CHOICE,
-    Tags: _TAGS,
-    TextList: _TEXT_LIST,
+# Keys every card has, whatever its kind.
+CARD_FIELDS: dict[str, Field] = {
+    "id": Slug(),
+    "kind": Text(),
+    "note": Text(required=False),
+    "hint": Text(required=False),
+    "tags": Tags(),
+    "image": Image(),
+    # The answer side by default; the front where the card asks about the picture.
+    "image_side": Choice("back", "front"),
+    # Sound files played with Anki's [sound:...], on the answer side unless said otherwise.
+    "audio": Audio(),
+    "audio_side": Choice("back", "front"),
+    # Unless the card says, as its section says (text stays text by default).
+    "math": Flag(default=None),
+    "lint": LintSettings(),
+    # The ids this card had before: it keeps their notes, and so their reviews.
+    "was": Slugs(),
+    # The note's own guid, for a note made elsewhere (`ankigen import`); else from the id.
+    "guid": Guid(),
+    # Where the card's fact is stated: shown on the back as a link.
+    "source": Sources(),
 }
 
 
-class MappingCheck:
-    """check_mapping with its fields worked out once: made once for fields checked often."""
-
-    __slots__ = ("fields", "keys", "required", "defaults", "codes", "order")
-
-    def __init__(self, fields: dict[str, Field]) -> None:
-        self.fields = fields
-        self.keys = fields.keys()
-        self.required = {key for key, field in fields.items() if field.required}
-        # The result's first draft: every key in order, with its default if it has one
-        # (a required key is always overwritten).
-        self.defaults = {
-            key: None if field.required else field.default for key, field in fields.items()
-        }
-        self.codes = {
-            key: (field, _CODES.get(type(field), _OTHER)) for key, field in fields.items()
-        }
-        self.order = {key: i for i, key in enumerate(fields)}
-
-    def __call__(self, value: Any, loc: Loc, ctx: Context) -> dict[str, Any] | None:
-        # The common case first: every key known and every required key there, so only the
-        # keys written are looked at, each once; good values of the commonest types are
-        # taken as their field's check would return them, without calling it or making
-        # the location only a message would need. Anything else, and the whole mapping
-        # is checked again as _check does, so every message comes as and where it did.
-        if type(value) is not Mapping or not self.required <= value.keys() <= self.keys:
-            return self._check(value, loc, ctx)
-        result = self.defaults.copy()
-        codes = self.codes
-        others = []
-        for key, raw in value.items():
-            field, code = codes[key]
-            if type(raw) is str:
-                if code == _TEXT:
-                    if checked := raw.strip():
-                        result[key] = checked
-                        continue
-                elif code == _SLUG:
-                    if (checked := raw.strip()) and _SLUG_MATCH(checked):
-                        result[key] = checked
-                        continue
-                elif code == _CHOICE:
-                    if raw in field.options:  # type: ignore[attr-defined]
-                        result[key] = raw
-                        continue
-            elif type(raw) is bool:
-                if code == _FLAG:
-                    result[key] = raw
-                    continue
-            elif type(raw) is Sequence:
-                if code == _TAGS:
-                    if (tags := _good_tags(raw)) is not None:
-                        result[key] = tags
-                        continue
-                elif code == _TEXT_LIST:
-                    min_items = field.min_items  # type: ignore[attr-defined]
-                    if (items := _good_texts(raw, min_items)) is not None:
-                        result[key] = items
-                        continue
-            if code != _OTHER:
-                return self._check(value, loc, ctx)  # nothing reported yet
-            others.append(key)
-        # The other types' own checks, in the order of the fields as _check makes them.
-        ok = True
-        if len(others) > 1:
-            others.sort(key=self.order.__getitem__)
-        for key in others:
-            checked = codes[key][0].check(value[key], value.value_locs.lazy(key), key, ctx)
-            if checked is None:
-                ok = False
-            result[key] = checked
-        return result if ok else None
-
-    def _check(self, value: Any, loc: Loc, ctx: Context) -> dict[str, Any] | None:
-        if not isinstance(value, Mapping):
-            ctx.problems.add(loc, f"{ctx.prefix}expected a mapping, got {describe(value)}")
-            return None
-        ok = True
-        result: dict[str, Any] = {}
-        misspelled = set()
-        fields = self.fields
-        for key in value:
-            if key not in fields:
-                ctx.problems.add(
-                    value.key_locs[key], ctx.prefix + unknown_key_message(key, list(fields))
-                )
-                misspelled.update(_close_matches(key, list(fields)))
-                ok = False
-        for key, field in fields.items():
-            if key not in value:
-                if key in misspelled:  # already reported as "did you mean"
-                    ok = False
-                elif field.required:
-                    ctx.problems.add(value.loc, f"{ctx.prefix}missing required key '{key}'")
-                    ok = False
-                else:
-                    result[key] = field.default
-                continue
-            raw = value[key]
-            if type(field) is Text and type(raw) is str and (checked := raw.strip()):
-                # What Text.check returns for good text, without making the location only a
-                # message would need: most of a card file is text.
-                result[key] = checked
-                continue
-            checked = field.check(raw, value.value_locs.lazy(key), key, ctx)
-            if checked is None:
-                ok = False
-            result[key] = checked
-        return result if ok else None
-
-
-_SLUG_MATCH = SLUG_RE.fullmatch
-
-
-def _good_tags(items: list[Any]) -> list[str] | None:
-    """The tags as Tags.check returns them if every one is good, else None."""
-    tags = []
-    for item in items:
-        # One word exactly: split() and strip() and \s all go by str.isspace().
-        if type(item) is not str or len(words := item.split()) != 1:
-            return None
-        tags.append(words[0])
-    return tags
-
-
-def _good_texts(items: list[Any], min_items: int) -> list[str] | None:
-    """The items as TextList.check returns them if every one is good text, else None."""
-    if len(items) < min_items:
-        return None
-    texts = []
-    for item in items:
-        if type(item) is not str or not (text := item.strip()):
-            return None
-        texts.append(text)
-    return texts
-
-
-def mapping_schema(fields: dict[str, Field]) -> dict[str, Any]:
+def card_file_schema() -> dict[str, Any]:
+    """JSON Schema of a card file, for editors; made from the definitions the validator uses."""
     return {
-        "type": "object",
-        "properties": {key: field.json_schema() for key, field in fields.items()},
-        "required": [key for key, field in fields.items() if field.required],
-        "additionalProperties": False,
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ankigen card file (one section)",
+        **mapping_schema(SECTION_FIELDS),
     }
+
+
+def card_file_schema_text() -> str:
+    """The schema as `ankigen schema` prints it and the committed copy holds it."""
+    return json.dumps(card_file_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _card_schema(kind_name: str) -> dict[str, Any]:
+    schema = mapping_schema({**CARD_FIELDS, **KINDS[kind_name].fields})
+    schema["properties"]["kind"] = {"const": kind_name}
+    return {"title": kind_name, **schema}

@@ -4,41 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import unicodedata
-from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ankigen.cards import Card, Section
 from ankigen.errors import Loc, Problems, Where
 from ankigen.identity import EMPTY, Identity
-from ankigen.kinds import KINDS
+from ankigen.kinds import KINDS, Kind
 from ankigen.load import BROKEN, Mapping, Sequence
 from ankigen.names import file_name_problem
-from ankigen.rules import RULES
-from ankigen.schema import (
-    Audio,
-    Choice,
-    Context,
-    DeckName,
-    Field,
-    Flag,
-    Guid,
-    Image,
-    Images,
-    Language,
-    MappingCheck,
-    SectionId,
-    Slug,
-    Slugs,
-    Sources,
-    Tags,
-    Text,
-    describe,
-    mapping_schema,
-    unknown_key_message,
-)
+from ankigen.schema import CARD_FIELDS, SECTION_FIELDS
+from ankigen.values import Context, Images, MappingCheck, describe, unknown_key_message
 
 COMBINED = "combined"  # the file name of `build --combined`
 
@@ -47,145 +25,6 @@ def deck_key(name: str) -> str:
     """A deck name as Anki compares it: NFC, case folded, no spaces around '::'."""
     parts = unicodedata.normalize("NFC", name).split("::")
     return "::".join(part.strip() for part in parts).casefold()
-
-
-class LintSettings(Field):
-    """`lint: {ignore: {AG101: why}}`: rules silenced, each with the reason it does not apply."""
-
-    required = False
-    default = ()
-
-    def json_schema(self) -> dict[str, Any]:
-        reasons = {
-            "type": "object",
-            "propertyNames": {"enum": list(RULES)},
-            "additionalProperties": {"type": "string", "pattern": r"\S"},
-        }
-        return {
-            "type": "object",
-            "properties": {"ignore": reasons},
-            "additionalProperties": False,
-        }
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Any:
-        if not isinstance(value, Mapping):
-            ctx.error(
-                loc,
-                key,
-                f"expected a mapping such as {{ignore: {{AG101: why}}}}, got {describe(value)}",
-            )
-            return None
-        ok = True
-        for other in value:
-            if other != "ignore":
-                ctx.error(value.key_locs[other], key, unknown_key_message(other, ["ignore"]))
-                ok = False
-        ignore = value.get("ignore")
-        if ignore is None or not isinstance(ignore, Mapping):
-            where = value.value_locs.get("ignore", value.loc)
-            ctx.error(
-                where,
-                key,
-                f"'ignore': expected a mapping of rule codes to reasons, got {describe(ignore)}",
-            )
-            return None
-        silences = {}
-        for code, reason in ignore.items():
-            if code not in RULES:
-                ctx.error(
-                    ignore.key_locs[code],
-                    key,
-                    "'ignore': "
-                    + unknown_key_message(code, list(RULES)).replace("unknown key", "unknown rule"),
-                )
-                ok = False
-            elif not isinstance(reason, str) or not reason.strip():
-                ctx.error(
-                    ignore.value_locs.get(code, ignore.key_locs[code]),
-                    key,
-                    f"'ignore': {code} is silenced without a reason; say why the rule "
-                    f"({RULES[code]}) does not apply here",
-                )
-                ok = False
-            else:
-                silences[code] = reason.strip()
-        return tuple(silences.items()) if ok else None
-
-
-class CardList(Field):
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "array", "items": {"oneOf": [_card_schema(kind) for kind in KINDS]}}
-
-    def check(self, value: Any, loc: Where, key: str, ctx: Context) -> Sequence | None:
-        if not isinstance(value, Sequence):
-            ctx.error(loc, key, f"expected a list of cards, got {describe(value)}")
-            return None
-        return value
-
-
-SECTION_FIELDS: dict[str, Field] = {
-    "id": SectionId(),
-    "title": Text(),
-    # Shown under the title on the deck's overview screen in Anki.
-    "description": Text(required=False),
-    "deck": DeckName(),
-    "tags": Tags(),
-    # Whether command cards are typed in unless a card says otherwise.
-    "typed": Flag(default=True),
-    # Lint rules silenced for every card of the section, each with its reason.
-    "lint": LintSettings(),
-    # Whether Anki's MathJax typesets \(...\) and \[...\] in the cards' text.
-    "math": Flag(default=False),
-    # The cards' language (a BCP 47 tag such as ja, en, de): the preview's typed answers.
-    "lang": Language(),
-    # Whether every card of the section must cite its source (AG110).
-    "require_source": Flag(default=False),
-    "cards": CardList(),
-}
-
-# Keys every card has, whatever its kind.
-CARD_FIELDS: dict[str, Field] = {
-    "id": Slug(),
-    "kind": Text(),
-    "note": Text(required=False),
-    "hint": Text(required=False),
-    "tags": Tags(),
-    "image": Image(),
-    # The answer side by default; the front where the card asks about the picture.
-    "image_side": Choice("back", "front"),
-    # Sound files played with Anki's [sound:...], on the answer side unless said otherwise.
-    "audio": Audio(),
-    "audio_side": Choice("back", "front"),
-    # Unless the card says, as its section says (text stays text by default).
-    "math": Flag(default=None),
-    "lint": LintSettings(),
-    # The ids this card had before: it keeps their notes, and so their reviews.
-    "was": Slugs(),
-    # The note's own guid, for a note made elsewhere (`ankigen import`); else from the id.
-    "guid": Guid(),
-    # Where the card's fact is stated: shown on the back as a link.
-    "source": Sources(),
-}
-
-
-def card_file_schema() -> dict[str, Any]:
-    """JSON Schema of a card file, for editors; made from the definitions the validator uses."""
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "ankigen card file (one section)",
-        **mapping_schema(SECTION_FIELDS),
-    }
-
-
-def card_file_schema_text() -> str:
-    """The schema as `ankigen schema` prints it and the committed copy holds it."""
-    return json.dumps(card_file_schema(), ensure_ascii=False, indent=2) + "\n"
-
-
-def _card_schema(kind_name: str) -> dict[str, Any]:
-    schema = mapping_schema({**CARD_FIELDS, **KINDS[kind_name].fields})
-    schema["properties"]["kind"] = {"const": kind_name}
-    return {"title": kind_name, **schema}
 
 
 class Validator:
@@ -200,10 +39,6 @@ class Validator:
         self.decks: dict[str, tuple[Loc, str]] = {}  # deck_key -> where, as written
         # A `was:` id -> where it is written and the card that says it.
         self.was: dict[str, tuple[Loc, str]] = {}
-
-    def section(self, display: str, data: Any) -> Section | None:
-        section, whole = self.check(display, data)
-        return section if whole else None
 
     def check(self, display: str, data: Any) -> tuple[Section | None, bool]:
         """The section with the cards that passed, and whether all of the file did (only
@@ -294,10 +129,18 @@ class Validator:
         self.decks.setdefault(key, (deck_loc, deck))
 
 
-def validate(files: Iterable[tuple[str, Any]], problems: Problems) -> list[Section]:
-    validator = Validator(problems)
-    checked = (validator.section(display, data) for display, data in files)
-    return [section for section in checked if section is not None]
+@dataclass(frozen=True)
+class _Run:
+    """What checking a card needs beyond the card: where to report, what other cards have
+    claimed so far, and its section."""
+
+    problems: Problems
+    card_ids: dict[str, Where]  # card ids, and `guid <guid>` for guids, claimed so far
+    images: Images
+    card_dir: Path  # the card file's folder: media paths are relative to it
+    section: dict[str, Any]  # the section's checked keys ({} when they are wrong)
+    # The section's tags as one tuple for all its cards (each card's come after them).
+    section_tags: tuple[str, ...]
 
 
 def _section(
@@ -310,28 +153,16 @@ def _section(
 ) -> tuple[dict[str, Any] | None, Section | None, bool]:
     """The section's checked header (None if it is wrong), the section with the cards
     that passed, and whether everything in the file did."""
-    here = Loc(display, 1, 1)
-    if data is BROKEN:
-        return None, None, False
-    if data is None:
-        problems.add(
-            here, "file is empty; expected a section with 'id', 'title', 'deck' and 'cards'"
-        )
-        return None, None, False
-    if not isinstance(data, Mapping):
-        # Not the text itself: the file may be a link to one that is not the user's to show.
-        got = "text" if isinstance(data, str) else describe(data)
-        problems.add(here, f"expected a section (a mapping) at the top level, got {got}")
+    if not _is_section(display, data, problems):
         return None, None, False
     header = _SECTION_CHECK(data, data.loc, Context(problems, ""))
     raw_cards = data.get("cards")
     if not isinstance(raw_cards, Sequence):
         return header, None, False
-    card_dir = Path(display).parent
-    # The section's tags as one tuple for all its cards (each card's come after them).
     section_tags = tuple(header["tags"]) if header is not None else ()
+    run = _Run(problems, card_ids, images, Path(display).parent, header or {}, section_tags)
     cards = [
-        _card(item, loc, index, header or {}, section_tags, problems, card_ids, card_dir, images)
+        _card(item, loc, index, run)
         for index, (item, loc) in enumerate(zip(raw_cards, raw_cards.item_locs, strict=True), 1)
     ]
     cards = [_renamed(card, identity) if card is not None else None for card in cards]
@@ -342,22 +173,34 @@ def _section(
         return None, None, False
     if header is None:
         return header, None, False
-    return (
-        header,
-        Section(
-            id=header["id"],
-            title=header["title"],
-            deck=header["deck"],
-            cards=tuple(card for card in cards if card is not None),
-            path=display,
-            value_locs=data.value_locs,
-            description=header["description"],
-            silences=header["lint"],
-            lang=header["lang"],
-            require_source=header["require_source"],
-        ),
-        None not in cards,
+    section = Section(
+        id=header["id"],
+        title=header["title"],
+        deck=header["deck"],
+        cards=tuple(card for card in cards if card is not None),
+        path=display,
+        value_locs=data.value_locs,
+        description=header["description"],
+        silences=header["lint"],
+        lang=header["lang"],
+        require_source=header["require_source"],
     )
+    return header, section, None not in cards
+
+
+def _is_section(display: str, data: Any, problems: Problems) -> bool:
+    """Whether the file holds a mapping at the top, as a section is; if not, says why
+    (a file YAML could not read has said so already)."""
+    here = Loc(display, 1, 1)
+    if data is None:
+        problems.add(
+            here, "file is empty; expected a section with 'id', 'title', 'deck' and 'cards'"
+        )
+    elif data is not BROKEN and not isinstance(data, Mapping):
+        # Not the text itself: the file may be a link to one that is not the user's to show.
+        got = "text" if isinstance(data, str) else describe(data)
+        problems.add(here, f"expected a section (a mapping) at the top level, got {got}")
+    return isinstance(data, Mapping)
 
 
 def _renamed(card: Card, identity: Identity) -> Card:
@@ -377,100 +220,99 @@ _SECTION_CHECK = MappingCheck(SECTION_FIELDS)
 _KIND_CHECKS = {name: MappingCheck({**CARD_FIELDS, **kind.fields}) for name, kind in KINDS.items()}
 
 
-def _card(
-    raw: Any,
-    loc: Loc,
-    index: int,
-    section: dict[str, Any],
-    section_tags: tuple[str, ...],
-    problems: Problems,
-    card_ids: dict[str, Where],
-    card_dir: Path,
-    images: Images,
-) -> Card | None:
+def _card(raw: Any, loc: Loc, index: int, run: _Run) -> Card | None:
+    """The card, checked; None after reporting what is wrong with it."""
     if not isinstance(raw, Mapping):
-        problems.add(loc, f"card {index}: expected a mapping, got {describe(raw)}")
+        run.problems.add(loc, f"card {index}: expected a mapping, got {describe(raw)}")
         return None
     card_id = raw.get("id")
-    # Stripped once; None when the card has no usable id.
-    stripped_id = card_id.strip() or None if isinstance(card_id, str) else None
-    name = f"card '{card_id}'" if stripped_id is not None else f"card {index}"
-    kind_name = raw.get("kind")
-    # A kind written as its name exactly is found at once; else as below.
-    kind = KINDS.get(kind_name) if type(kind_name) is str else None
+    # The card's id as the card is named in messages, if it has a usable one.
+    given_id = card_id.strip() or None if isinstance(card_id, str) else None
+    name = f"card '{card_id}'" if given_id is not None else f"card {index}"
+    kind = _kind(raw, loc, name, run.problems)
     if kind is None:
-        if not isinstance(kind_name, str) or not kind_name.strip():
-            # Without a kind, the card's other keys cannot be checked: one message says why.
-            kinds = ", ".join(KINDS)
-            if "kind" in raw:
-                got = describe(kind_name)
-                problems.add(
-                    raw.value_locs["kind"], f"{name}: 'kind': expected one of: {kinds}; got {got}"
-                )
-            else:
-                problems.add(loc, f"{name}: missing required key 'kind' (one of: {kinds})")
-            return None
-        kind = KINDS.get(kind_name.strip())
-        if kind is None:
-            message = unknown_key_message(kind_name, list(KINDS)).replace(
-                "unknown key", "unknown kind"
-            )
-            problems.add(raw.value_locs["kind"], f"{name}: {message}")
-            return None
+        return None
     locs = raw.value_locs
-    ctx = Context(problems, f"{name} ({kind.name}): ", card_dir, section, locs, loc, images)
-    if kind.mistaken is not None and kind.mistaken(raw, ctx):
-        values = None  # written in another tool's syntax: one message said so
-    else:
-        values = _KIND_CHECKS[kind.name](raw, loc, ctx)
-    if values is not None and not _placed(raw, ctx):
-        values = None
-    if values is not None and kind.finish is not None:
-        values = kind.finish(values, ctx)
-    if stripped_id is not None:
-        if stripped_id in card_ids:
-            first = card_ids[stripped_id]
-            problems.add(locs["id"], f"{name}: duplicate card id (first used at {first})")
-            return None
-        card_ids[stripped_id] = locs.lazy("id")
-    if values is not None and values["guid"] is not None:
-        # Claimed beside the card ids, under a key no id can be (ids have no spaces).
-        guid_key = f"guid {values['guid']}"
-        if guid_key in card_ids:
-            first = card_ids[guid_key]
-            problems.add(
-                locs["guid"], f"{name} ({kind.name}): 'guid': another card has it (at {first})"
-            )
-            return None
-        card_ids[guid_key] = locs.lazy("guid")
+    prefix = f"{name} ({kind.name}): "
+    ctx = Context(run.problems, prefix, run.card_dir, run.section, locs, loc, run.images)
+    values = _values(raw, loc, kind, ctx)
+    if given_id is not None and (first := _first_claim(given_id, "id", locs, run)) is not None:
+        run.problems.add(locs["id"], f"{name}: duplicate card id (first used at {first})")
+        return None
     if values is None:
         return None
-    pop = values.pop
-    tags = _tags(section_tags, kind.name if kind.tagged else "", tuple(pop("tags")))
-    card_id, note, hint, image = pop("id"), pop("note"), pop("hint"), pop("image")
-    image_side, silences, was = pop("image_side"), pop("lint"), pop("was")
-    audio, audio_side, math = pop("audio"), pop("audio_side"), pop("math")
-    guid = pop("guid")
-    source = pop("source")
-    values.pop("kind", None)  # this card's own dict: what is left is the kind's keys
+    guid = values["guid"]
+    if guid is not None and (first := _first_claim(f"guid {guid}", "guid", locs, run)) is not None:
+        run.problems.add(locs["guid"], f"{prefix}'guid': another card has it (at {first})")
+        return None
+    return _made(values, kind, loc, locs, run)
+
+
+def _kind(raw: Mapping, loc: Loc, name: str, problems: Problems) -> Kind | None:
+    """The card's kind; None after saying why it has none (its other keys cannot be
+    checked without one: one message says so)."""
+    kind_name = raw.get("kind")
+    if not isinstance(kind_name, str) or not kind_name.strip():
+        kinds = ", ".join(KINDS)
+        if "kind" in raw:
+            got = describe(kind_name)
+            problems.add(
+                raw.value_locs["kind"], f"{name}: 'kind': expected one of: {kinds}; got {got}"
+            )
+        else:
+            problems.add(loc, f"{name}: missing required key 'kind' (one of: {kinds})")
+        return None
+    kind = KINDS.get(kind_name.strip())
+    if kind is None:
+        message = unknown_key_message(kind_name, list(KINDS)).replace("unknown key", "unknown kind")
+        problems.add(raw.value_locs["kind"], f"{name}: {message}")
+    return kind
+
+
+def _values(raw: Mapping, loc: Loc, kind: Kind, ctx: Context) -> dict[str, Any] | None:
+    """The card's keys checked, each on its own, then across keys; None if any is wrong."""
+    if kind.mistaken is not None and kind.mistaken(raw, ctx):
+        return None  # written in another tool's syntax: one message said so
+    values = _KIND_CHECKS[kind.name](raw, loc, ctx)
+    if values is None or not _placed(raw, ctx):
+        return None
+    return values if kind.finish is None else kind.finish(values, ctx)
+
+
+def _first_claim(claim: str, key: str, locs: Any, run: _Run) -> Where | None:
+    """Where another card claimed this id or guid first, or None after claiming it for this
+    card. Guids are claimed beside the ids as `guid <guid>`: no id can be that (ids have no
+    spaces)."""
+    first = run.card_ids.get(claim)
+    if first is None:
+        run.card_ids[claim] = locs.lazy(key)
+    return first
+
+
+def _made(values: dict[str, Any], kind: Kind, loc: Loc, locs: Any, run: _Run) -> Card:
+    """The Card of checked values: the keys every card has as its attributes, the kind's
+    own keys as its values."""
+    own = {key: value for key, value in values.items() if key not in CARD_FIELDS}
+    tags = _tags(run.section_tags, kind.name if kind.tagged else "", tuple(values["tags"]))
+    math = values["math"]
     return Card(
-        id=card_id,
+        id=values["id"],
         kind=kind.name,
-        note=note,
-        hint=hint,
-        image=image,
-        image_side=image_side,
-        silences=silences,
-        was=was,
-        source=source,
+        note=values["note"],
+        hint=values["hint"],
+        image=values["image"],
+        image_side=values["image_side"],
+        silences=values["lint"],
+        was=values["was"],
+        source=values["source"],
         tags=tags,
-        values=values,
+        values=own,
         loc=loc,
         value_locs=locs,
-        audio=audio,
-        audio_side=audio_side,
-        math=section.get("math", False) if math is None else math,
-        guid=guid,
+        audio=values["audio"],
+        audio_side=values["audio_side"],
+        math=run.section.get("math", False) if math is None else math,
+        guid=values["guid"],
     )
 
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from ankigen.cards import Card, Piece, Question
 from ankigen.notes import IMAGE_FIELDS, Note, NoteType
-from ankigen.schema import Context, Field
 from ankigen.slots import History
 from ankigen.unmarkup import Unsayable, text_of
+from ankigen.values import Context, Field
 
 Path = tuple[str | int, ...]  # a value's place in its card: keys, and list places from 0
 

@@ -15,8 +15,8 @@ from ankigen.cards import Card, Piece, Question
 from ankigen.kinds import Back, Derived, Kind
 from ankigen.markup import math_html, text_html
 from ankigen.notes import Note, NoteType, Template
-from ankigen.schema import Context, Text, TextList
 from ankigen.unmarkup import Unsayable, text_of
+from ankigen.values import Context, Text, TextList
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).

@@ -11,9 +11,9 @@ from ankigen.cards import Card, Piece, Question
 from ankigen.kinds import Back, Derived, Kind
 from ankigen.markup import code_html, math_html, text_html
 from ankigen.notes import Note, NoteType, Template
-from ankigen.schema import Context, Flag, Text
 from ankigen.slots import History
 from ankigen.unmarkup import command_of, text_of
+from ankigen.values import Context, Flag, Text
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).

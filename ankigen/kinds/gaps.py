@@ -16,8 +16,8 @@ from ankigen.cards import Card, Piece, Question
 from ankigen.kinds import Back, Derived, Kind, cloze
 from ankigen.markup import code_html, math_html, text_html
 from ankigen.notes import Note, NoteType, Template
-from ankigen.schema import Context, Flag, Text
 from ankigen.unmarkup import Unsayable, command_of, text_of
+from ankigen.values import Context, Flag, Text
 
 _LIST = cloze.NOTE_TYPE.templates[0]
 

@@ -19,8 +19,8 @@ from ankigen.load import Mapping
 from ankigen.media import Media
 from ankigen.notes import Note, NoteType, Template
 from ankigen.notetypes import note_types
-from ankigen.schema import Context, Field, Text, describe
 from ankigen.slots import History
+from ankigen.values import Context, Field, Text, describe
 
 MEDIA_FOLDER = "media"
 

@@ -15,7 +15,9 @@ from ankigen.kinds import Back, Derived, Kind
 from ankigen.load import Mapping, Sequence
 from ankigen.markup import math_html, text_html
 from ankigen.notes import Note, NoteType, Template
-from ankigen.schema import (
+from ankigen.slots import History
+from ankigen.unmarkup import text_of
+from ankigen.values import (
     SLUG_RE,
     Context,
     Field,
@@ -25,8 +27,6 @@ from ankigen.schema import (
     describe,
     mapping_schema,
 )
-from ankigen.slots import History
-from ankigen.unmarkup import text_of
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).

@@ -7,9 +7,9 @@ from ankigen.cards import Card, Piece, Question
 from ankigen.kinds import Back, Derived, Kind
 from ankigen.markup import math_html, text_html
 from ankigen.notes import Note, NoteType, Template
-from ankigen.schema import Flag, Text
 from ankigen.slots import History
 from ankigen.unmarkup import text_of
+from ankigen.values import Flag, Text
 
 NOTE_TYPE = NoteType(
     # Published: this id and the field and template names must never change (see NoteType).
