@@ -171,8 +171,8 @@ def _progress() -> Progress | None:
 
 
 def _print_warnings(result: Result) -> None:
-    # A thousand lines a write: a tree of 100k cards can have a hundred thousand warnings,
-    # and one echo a line was most of a rebuild's time, one echo of all of them 80 MB.
+    # A thousand lines a write: a big tree can have a warning for every card, and an echo a
+    # line is slow, while one echo of all of them holds the whole text at once.
     lines = result.warnings.lines()
     while chunk := list(itertools.islice(lines, 1000)):
         typer.echo("\n".join(chunk), err=True)
