@@ -84,8 +84,10 @@ class Options:
 
 
 def plan(cards_dir: Path, out_dir: Path, options: Options = Options()) -> Result:
-    """Everything a build would write, in memory. With `use_stamp`, a card file the last
-    build's stamp says is current is not read: its deck is left as it is (no data)."""
+    """Everything a build would write, made but not written: the `Result` holds the new decks
+    (in a scratch folder), the identity file, the stamp and the report, for `build` to write
+    and `--check` and the preview to look at. With `use_stamp`, a card file the last build's
+    stamp says is current is not read: its deck is left as it is (no data)."""
     files = card_files(cards_dir)
     # Before reading: a file changed meanwhile is seen by the next build.
     inputs = stamps.inputs(cards_dir, files)
@@ -134,9 +136,10 @@ def make(
 
 
 class _Plan:
-    """One build's work, file by file: each file is checked, then packed, before the next is
-    read, so a build holds one section's cards and notes at a time. After the first problem
-    nothing more is packed (nothing will be written), but every file is still checked."""
+    """A plan's work, file by file: each file is checked, then packed into a scratch deck,
+    before the next is read, so a plan holds one section's cards and notes at a time. After
+    the first problem nothing more is packed (nothing will be written), but every file is
+    still checked. Nothing here writes to the output or cards folder: `build` does."""
 
     def __init__(
         self,
