@@ -28,7 +28,7 @@ from ankigen import changes, identity, output
 from ankigen import stamp as stamps
 from ankigen.cards import Card, DeckHeader, Section
 from ankigen.changes import Findings
-from ankigen.compare import imports, read_previous
+from ankigen.compare import imports, read_previous, same_import
 from ankigen.errors import AnkigenError, Problems, UsageError
 from ankigen.kinds import generate
 from ankigen.notes import MAX_EPOCH
@@ -257,9 +257,7 @@ class _Plan:
             raise AnkigenError(f"{file}: cannot keep a built deck: {e.strerror or e}") from None
         self.built.update(identity.entries_of(snapshot))
         self.decks.append(_deck(path, file, stamps.digest(data), snapshot, self.memory, existed))
-        self.decks[-1].same_import = (
-            None if path not in self.previous else self.previous[path] == imports(snapshot)
-        )
+        self.decks[-1].same_import = same_import(self.previous, path, snapshot)
 
     def _result(self) -> Result:
         kept_cards = {

@@ -15,7 +15,8 @@ def read_previous(
     out_dir: Path, notices: list[str], skip: set[Path]
 ) -> Iterator[tuple[Path, Snapshot]]:
     """The previous decks, one at a time: the caller keeps what it needs of each before
-    the next is read (after an upgrade, every deck of a 100k-card tree is read back)."""
+    the next is read (after an upgrade every deck is read back, and all of them at once
+    would take memory in proportion to the whole tree)."""
     if out_dir.is_dir():
         for path in sorted(out_dir.glob("*.apkg")):
             if path in skip:
@@ -43,3 +44,9 @@ def imports(snapshot: Snapshot) -> bytes:
 
     parts = [canonical(part) for part in snapshot.importable()]
     return hashlib.sha256(repr(parts).encode()).digest()
+
+
+def same_import(previous: dict[Path, bytes], path: Path, snapshot: Snapshot) -> bool | None:
+    """Whether the deck at `path` (its `imports` digest in `previous`) imports as the new
+    one; None if there was none, or it could not be read."""
+    return None if path not in previous else previous[path] == imports(snapshot)

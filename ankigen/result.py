@@ -18,8 +18,8 @@ class Deck:
     path: Path
     notes: int
     cards: int
-    # The new deck, kept in the run's scratch folder until it is written (a build of 100k
-    # cards held 20-30 MB of decks); None when the deck on disk is known to be current.
+    # The new deck, kept in the run's scratch folder until it is written (so a build holds
+    # one deck's bytes at a time); None when the deck on disk is known to be current.
     file: Path | None = None
     sha256: str = ""  # of the new deck's bytes
     snapshot: Snapshot | None = None  # what the rest of the build needs of the new deck
