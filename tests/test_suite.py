@@ -7,6 +7,7 @@ import ast
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from ankigen.kinds import MODULES
 from tests.conftest import REPO
@@ -40,3 +41,18 @@ def test_contributing_registers_its_example_kind_after_every_kind_there_is() -> 
     shown = re.search(r"^MODULES = (\(.*\))$", text, re.M)
     assert shown, "CONTRIBUTING.md shows no MODULES line"
     assert ast.literal_eval(shown[1]) == (*MODULES, "qa")
+
+
+def test_no_kind_module_imports_the_registry_that_imports_it() -> None:
+    """`ankigen.kinds` imports every kind module to build KINDS: a kind module that took a
+    name from it would run against a half-made package. `Kind` lives in kinds/kind.py."""
+    import ankigen.kinds
+
+    folder = Path(ankigen.kinds.__file__).parent
+    for module in sorted(folder.glob("*.py")):
+        if module.name == "__init__.py":
+            continue
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "ankigen.kinds":
+                names = {alias.name for alias in node.names}
+                assert names <= set(MODULES), f"{module.name} imports {names} from ankigen.kinds"
