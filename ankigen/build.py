@@ -17,24 +17,20 @@ bytes as a build that reads everything (a test holds them equal).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ankigen import changes, identity, output
 from ankigen import stamp as stamps
 from ankigen.cards import Card, DeckHeader, Section
 from ankigen.changes import Findings
-from ankigen.errors import AnkigenError, Problem, Problems, UsageError
-from ankigen.files import MAX_DECK_BYTES, read_regular
+from ankigen.compare import imports, read_previous, same_import
+from ankigen.errors import AnkigenError, Problems, UsageError
 from ankigen.kinds import generate
-from ankigen.lint import lint
-from ankigen.load import load_file
 from ankigen.notes import MAX_EPOCH
 from ankigen.package import (
     IdAllocator,
@@ -43,130 +39,11 @@ from ankigen.package import (
     build_package,
     css_digest,
     note_type_digest,
-    read_package,
 )
 from ankigen.project import project_css
+from ankigen.result import Deck, Result
+from ankigen.sections import card_files, check_file, stop_if_wrong
 from ankigen.validate import COMBINED, Validator, deck_key
-
-# Any letter case (Windows and macOS folders do not tell `a.YAML` from `a.yaml`). A
-# dot file is never a card file: macOS writes `._x.yaml` (AppleDouble) next to `x.yaml`.
-CARD_SUFFIXES = (".yaml", ".yml")
-
-
-def is_card_file(path: Path) -> bool:
-    return not path.name.startswith(".") and path.suffix.lower() in CARD_SUFFIXES
-
-
-@dataclass
-class Deck:
-    """One .apkg file to write, and how it differs from the one already there."""
-
-    path: Path
-    notes: int
-    cards: int
-    # The new deck, kept in the run's scratch folder until it is written (a build of 100k
-    # cards held 20-30 MB of decks); None when the deck on disk is known to be current.
-    file: Path | None = None
-    sha256: str = ""  # of the new deck's bytes
-    snapshot: Snapshot | None = None  # what the rest of the build needs of the new deck
-    # How the deck on disk compares, as Anki would import it: None if there is none (or
-    # it could not be read), else whether it imports the same as the new one.
-    same_import: bool | None = None
-    added: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    removed: int = 0  # notes of this deck that no card makes any more
-    written: bool = False
-
-    def read(self) -> bytes:
-        assert self.file is not None, "a current deck is not made again"
-        return self.file.read_bytes()
-
-
-@dataclass
-class Result:
-    decks: list[Deck]
-    warnings: stamps.Warnings
-    notices: list[str]  # about the previous build, e.g. a deck we could not read
-    stamp: stamps.Stamp | None = None  # what to record once the decks are written
-    # Holds the new decks (Deck.file): removed by `close`, or when the Result is collected.
-    scratch: tempfile.TemporaryDirectory[str] | None = None
-    # What the learner must do in Anki after importing (changes.py).
-    findings: Findings = field(default_factory=Findings)
-    # The identity file a build writes (identity.py), if it is not the one on disk.
-    identity: tuple[Path, str] | None = None
-    # Said on stderr, but no reason for --check to fail: why the last build's record was
-    # not used (stamp.read).
-    remarks: list[str] = field(default_factory=list)
-    # Note types whose style (CSS) differs from the last build's: Anki updates it in place.
-    restyled: list[str] = field(default_factory=list)
-
-    def close(self) -> None:
-        """The new decks are written (or not needed): their scratch copies go."""
-        if self.scratch is not None:
-            self.scratch.cleanup()
-
-
-def card_files(cards_dir: Path) -> list[Path]:
-    if not cards_dir.exists():
-        raise UsageError(f"{cards_dir}: no such folder (give the card folder with --cards)")
-    if not cards_dir.is_dir():
-        raise UsageError(f"{cards_dir}: is a file, not a folder of card files")
-    try:
-        files = sorted(p for p in cards_dir.iterdir() if is_card_file(p) and p.is_file())
-    except OSError as e:
-        raise AnkigenError(f"{cards_dir}: cannot read the folder: {e.strerror}") from None
-    if not files:
-        raise AnkigenError(f"{cards_dir}: no card files (*.yaml, *.yml) found")
-    return files
-
-
-def load_sections(cards_dir: Path, strict: bool = False) -> tuple[list[Section], list[Problem]]:
-    """Read, check and lint every card file, for `check` and `list` (a build checks each
-    file the same way, with `check_file`). Raises AnkigenError as `stop_if_wrong` says."""
-    problems = Problems()
-    validator = Validator(problems, identity.read(cards_dir) or identity.EMPTY)
-    sections, warnings = [], []
-    # One file at a time: a loaded file, with a location for every value, is several times
-    # the size of the cards made from it, and is dropped as soon as they are.
-    for file in card_files(cards_dir):
-        section, found = check_file(file, validator, problems)
-        warnings += found
-        if section is not None:
-            sections.append(section)
-    validator.check_renames()
-    stop_if_wrong(problems, warnings, strict)
-    return sections, warnings
-
-
-def check_file(
-    file: Path, validator: Validator, problems: Problems, memory: Memory | None = None
-) -> tuple[Section | None, list[Problem]]:
-    """The one way a card file is read and checked: its section (None if anything in it is
-    wrong, recorded in `problems`) and its lint warnings. With the previous build's
-    `memory`, a card whose kind changed under the same id is refused too."""
-    section, whole = validator.check(str(file), load_file(file, str(file), problems))
-    read = list(problems.warnings)  # found while reading (a comment that drops text)
-    problems.warnings.clear()
-    if section is None:
-        return None, read
-    # The cards that passed are checked on even when others did not: every problem at once.
-    if memory is not None and memory.notes:  # a first build has no kinds to compare with
-        changes.check_kinds(section.cards, memory, problems)
-    return section if whole else None, sorted([*read, *lint([section])], key=lambda w: w.loc)
-
-
-def stop_if_wrong(problems: Problems, warnings: Collection[Problem], strict: bool) -> None:
-    """The one rule for when a run stops: any error, or with --strict any warning. Every
-    problem is shown at once, errors and warnings together, in file order."""
-    if not problems.items and not (strict and warnings):
-        return
-    if strict:  # warnings are errors now
-        raise AnkigenError([*problems.items, *warnings])
-    lines = [(p.loc, str(p)) for p in problems.items]
-    lines += [(w.loc, f"{w} [warning]") for w in warnings]
-    raise AnkigenError("\n".join(text for _, text in sorted(lines)))
-
 
 
 def clock() -> int:
@@ -189,26 +66,6 @@ def clock() -> int:
     return seconds
 
 
-def _read_previous(
-    out_dir: Path, notices: list[str], skip: set[Path]
-) -> Iterator[tuple[Path, Snapshot]]:
-    """The previous decks, one at a time: the caller keeps what it needs of each before
-    the next is read (after an upgrade, every deck of a 100k-card tree is read back)."""
-    if out_dir.is_dir():
-        for path in sorted(out_dir.glob("*.apkg")):
-            if path in skip:
-                continue
-            try:  # a FIFO or a link to /dev/zero named *.apkg would be read forever
-                snapshot = read_package(read_regular(path, MAX_DECK_BYTES))
-            except (OSError, ValueError) as e:
-                why = e.strerror if isinstance(e, OSError) else e
-                notices.append(
-                    f"{path}: cannot read the previous build ({why}); it will be replaced"
-                )
-                continue
-            yield path, snapshot
-
-
 Progress = Callable[[int, int, Path], None]
 Record = stamps.Record
 
@@ -227,8 +84,10 @@ class Options:
 
 
 def plan(cards_dir: Path, out_dir: Path, options: Options = Options()) -> Result:
-    """Everything a build would write, in memory. With `use_stamp`, a card file the last
-    build's stamp says is current is not read: its deck is left as it is (no data)."""
+    """Everything a build would write, made but not written: the `Result` holds the new decks
+    (in a scratch folder), the identity file, the stamp and the report, for `build` to write
+    and `--check` and the preview to look at. With `use_stamp`, a card file the last build's
+    stamp says is current is not read: its deck is left as it is (no data)."""
     files = card_files(cards_dir)
     # Before reading: a file changed meanwhile is seen by the next build.
     inputs = stamps.inputs(cards_dir, files)
@@ -238,7 +97,7 @@ def plan(cards_dir: Path, out_dir: Path, options: Options = Options()) -> Result
     current = stamps.current(last, inputs, keys, out_dir, options.combined)
     if last is not None and len(current) == len(files) == len(last.sections):
         return _unchanged(last, files, keys, out_dir, options.strict)
-    result = _Build(cards_dir, out_dir, options, inputs, keys, last, current).run(files)
+    result = _Plan(cards_dir, out_dir, options, inputs, keys, last, current).run(files)
     result.remarks = remarks
     return result
 
@@ -276,10 +135,11 @@ def make(
     return build_package(notes, memory, clock, ids, css)
 
 
-class _Build:
-    """One build's work, file by file: each file is checked, then packed, before the next is
-    read, so a build holds one section's cards and notes at a time. After the first problem
-    nothing more is packed (nothing will be written), but every file is still checked."""
+class _Plan:
+    """A plan's work, file by file: each file is checked, then packed into a scratch deck,
+    before the next is read, so a plan holds one section's cards and notes at a time. After
+    the first problem nothing more is packed (nothing will be written), but every file is
+    still checked. Nothing here writes to the output or cards folder: `build` does."""
 
     def __init__(
         self,
@@ -318,10 +178,10 @@ class _Build:
             return before, Memory.of(before), imported
         memory = Memory()
         kept = {self.out_dir / record["deck"] for record in self.current.values()}
-        for path, snapshot in _read_previous(self.out_dir, self.notices, skip=kept):
+        for path, snapshot in read_previous(self.out_dir, self.notices, skip=kept):
             if before is None:
                 memory.remember(snapshot)
-            imported[path] = _imports(snapshot)
+            imported[path] = imports(snapshot)
             del snapshot  # one deck at a time: after an upgrade, every deck is read back
         if before is None:
             before = identity.of_decks(
@@ -397,9 +257,7 @@ class _Build:
             raise AnkigenError(f"{file}: cannot keep a built deck: {e.strerror or e}") from None
         self.built.update(identity.entries_of(snapshot))
         self.decks.append(_deck(path, file, stamps.digest(data), snapshot, self.memory, existed))
-        self.decks[-1].same_import = (
-            None if path not in self.previous else self.previous[path] == _imports(snapshot)
-        )
+        self.decks[-1].same_import = same_import(self.previous, path, snapshot)
 
     def _result(self) -> Result:
         kept_cards = {
@@ -472,20 +330,6 @@ def _orphan(path: Path) -> str:
     )
 
 
-def _imports(snapshot: Snapshot) -> bytes:
-    """A digest of what Anki imports from a deck: equal digests, equal imports."""
-
-    def canonical(value: Any) -> Any:  # dicts compare equal in any order; their reprs do not
-        if isinstance(value, dict):
-            return sorted((repr(k), canonical(v)) for k, v in value.items())
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            return [canonical(v) for v in value]
-        return value
-
-    parts = [canonical(part) for part in snapshot.importable()]
-    return hashlib.sha256(repr(parts).encode()).digest()
-
-
 def _deck(
     path: Path, file: Path, sha256: str, snapshot: Snapshot, memory: Memory, existed: bool
 ) -> Deck:
@@ -552,28 +396,3 @@ def reported(out_dir: Path) -> None:
         pass  # a read-only folder: the next build says it again, which is harmless
 
 
-def check(
-    cards_dir: Path, out_dir: Path, strict: bool = False, combined: bool = False
-) -> tuple[Result, list[str]]:
-    """What is stale or missing in `out_dir`, compared as Anki would import it, and whether
-    the identity file is the one a build would write."""
-    result = plan(cards_dir, out_dir, Options(strict, combined, compare=True))
-    result.close()  # compared by what Anki imports: the new decks' bytes are not needed
-    stale = []
-    command = "ankigen build --combined" if combined else "ankigen build"
-    if result.identity is not None:
-        path, _ = result.identity
-        stale.append(
-            f"{path}: not what a build writes (missing, or cards changed since); run "
-            f"'{command}' and commit it with your cards"
-        )
-    for deck in result.decks:
-        if deck.snapshot is None:  # known current from the last build's stamp
-            continue
-        if deck.same_import is None:
-            if not deck.path.exists():  # a damaged deck is in the notices already
-                stale.append(f"{deck.path}: missing; run '{command}'")
-        elif not deck.same_import:
-            stale.append(f"{deck.path}: stale (cards changed since it was built); run '{command}'")
-    stale += result.notices
-    return result, stale

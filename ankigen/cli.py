@@ -20,7 +20,8 @@ from typer.core import TyperGroup
 from ankigen import __version__
 
 if TYPE_CHECKING:
-    from ankigen.build import Deck, Progress, Result
+    from ankigen.build import Progress
+    from ankigen.result import Deck, Result
 
 
 class _Commands(TyperGroup):
@@ -101,9 +102,9 @@ def build(
 
 
 def _check_decks(cards: Path, out: Path, strict: bool, combined: bool) -> None:
-    from ankigen import build as builder
+    from ankigen.stale import check
 
-    result, stale = builder.check(cards, out, strict, combined)
+    result, stale = check(cards, out, strict, combined)
     _print_warnings(result)
     for line in stale:
         typer.echo(line)
@@ -170,8 +171,8 @@ def _progress() -> Progress | None:
 
 
 def _print_warnings(result: Result) -> None:
-    # A thousand lines a write: a tree of 100k cards can have a hundred thousand warnings,
-    # and one echo a line was most of a rebuild's time, one echo of all of them 80 MB.
+    # A thousand lines a write: a big tree can have a warning for every card, and an echo a
+    # line is slow, while one echo of all of them holds the whole text at once.
     lines = result.warnings.lines()
     while chunk := list(itertools.islice(lines, 1000)):
         typer.echo("\n".join(chunk), err=True)
@@ -218,7 +219,7 @@ def _warned(warnings: Collection[object]) -> str:
 @app.command(name="check")
 def check_command(cards: CardsOption = Path("cards"), strict: StrictOption = False) -> None:
     """Validate and lint every card file; write nothing."""
-    from ankigen.build import load_sections
+    from ankigen.sections import load_sections
 
     sections, warnings = load_sections(cards, strict)
     for warning in warnings:
@@ -236,7 +237,7 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Show the sections, their decks and how many cards of each kind they hold."""
-    from ankigen.build import load_sections
+    from ankigen.sections import load_sections
     from ankigen.summary import summarize, table
 
     sections, _ = load_sections(cards)

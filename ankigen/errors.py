@@ -56,11 +56,9 @@ class AnkigenError(Exception):
 
     def __init__(self, problems: list[Problem] | str):
         if isinstance(problems, str):
-            self.problems: list[Problem] = []
             self.text = problems
         else:
-            self.problems = sorted(problems, key=lambda p: p.loc)
-            self.text = "\n".join(str(p) for p in self.problems)
+            self.text = "\n".join(str(p) for p in sorted(problems, key=lambda p: p.loc))
         super().__init__(self.text)
 
 

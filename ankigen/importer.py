@@ -24,13 +24,13 @@ from typing import Any
 import yaml
 
 from ankigen import adopt, output
-from ankigen.build import is_card_file
+from ankigen.characters import FORBIDDEN_IN_TEXT, character_name
 from ankigen.errors import AnkigenError
 from ankigen.exported import Export, ExportedNote, read_export
 from ankigen.kinds.note import MEDIA_FOLDER
-from ankigen.load import _FORBIDDEN_IN_TEXT, character_name
 from ankigen.names import SLUG_RE
 from ankigen.notetypes import FOLDER, LOADER, as_yaml, file_name, file_text, note_types
+from ankigen.sections import is_card_file
 from ankigen.validate import deck_key
 
 
@@ -135,7 +135,7 @@ def _refuse_characters(export: Export) -> None:
     for note in export.notes:
         names = export.note_types[note.note_type_id].fields
         for name, text in zip(names, note.fields, strict=False):
-            found = _FORBIDDEN_IN_TEXT.search(text)
+            found = FORBIDDEN_IN_TEXT.search(text)
             if found:
                 problems.append(
                     f"note nid:{note.id} ({note.decks[0] if note.decks else 'no deck'}): field "

@@ -8,15 +8,20 @@ are refused so an alias bomb cannot expand.
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections import abc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ankigen.errors import LazyLoc, Loc, Problems
+from ankigen.characters import (
+    FORBIDDEN_IN_FILE,
+    FORBIDDEN_IN_TEXT,
+    character_name,
+    report_forbidden,
+)
+from ankigen.errors import Loc, Problems
+from ankigen.located import Mapping, Sequence, loc_of
 from ankigen.syntax import line_of, quote_hint, report_syntax_error
 
 try:  # libyaml parses several times faster; marks (line/column) are the same.
@@ -41,86 +46,6 @@ class _Broken:
 # What a file that could not be read gives: its problems are reported and it is not
 # checked further (a check would only repeat them in other words).
 BROKEN: Any = _Broken()
-
-
-def _loc(path: str, mark: Any, _new: Any = tuple.__new__) -> Loc:
-    # tuple.__new__ directly: a NamedTuple's own __new__ is a Python-level wrapper.
-    return _new(Loc, (path, mark.line + 1, mark.column + 1))
-
-
-# The parser's marks are kept and turned into a Loc only when a message needs one: a
-# card file has a location for every value, and almost none is ever printed.
-# (Slots, and no super().__init__() that has nothing to do: a card file makes three of
-# these objects for every mapping it holds, 120k at 20k cards.)
-class _MarkLocs(abc.Mapping[str, Loc]):
-    __slots__ = ("path", "marks")
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.marks: dict[str, Any] = {}
-
-    def __getitem__(self, key: str) -> Loc:
-        return _loc(self.path, self.marks[key])
-
-    def get(self, key: str, default: Any = None) -> Any:
-        mark = self.marks.get(key)
-        return default if mark is None else _loc(self.path, mark)
-
-    def lazy(self, key: str) -> LazyLoc:
-        return LazyLoc(self.path, self.marks[key])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.marks)
-
-    def __len__(self) -> int:
-        return len(self.marks)
-
-
-class _MarkLocList(abc.Sequence[Loc]):
-    __slots__ = ("path", "marks")
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.marks: list[Any] = []
-
-    def __getitem__(self, index: int) -> Loc:  # type: ignore[override]
-        return _loc(self.path, self.marks[index])
-
-    def __iter__(self) -> Iterator[Loc]:
-        path = self.path
-        return (_loc(path, mark) for mark in self.marks)
-
-    def __len__(self) -> int:
-        return len(self.marks)
-
-
-class Mapping(dict[str, Any]):
-    """A YAML mapping with the location of itself, its keys and its values."""
-
-    __slots__ = ("_mark", "key_locs", "value_locs")
-
-    def __init__(self, path: str, mark: Any) -> None:
-        self._mark = mark
-        self.key_locs = _MarkLocs(path)
-        self.value_locs = _MarkLocs(path)
-
-    @property
-    def loc(self) -> Loc:
-        return _loc(self.key_locs.path, self._mark)
-
-
-class Sequence(list[Any]):
-    """A YAML sequence with the location of itself and of each item."""
-
-    __slots__ = ("_mark", "item_locs")
-
-    def __init__(self, path: str, mark: Any) -> None:
-        self._mark = mark
-        self.item_locs = _MarkLocList(path)
-
-    @property
-    def loc(self) -> Loc:
-        return _loc(self.item_locs.path, self._mark)
 
 
 def load_file(path: Path, display: str, problems: Problems) -> Any:
@@ -152,56 +77,8 @@ def load_file(path: Path, display: str, problems: Problems) -> Any:
     return parse(text, display, problems, show_source=not path.is_symlink())
 
 
-# Characters no card may hold: C0 and C1 controls (tab, line feed and carriage return
-# are how text is laid out), DEL, the non-characters U+FFFE/U+FFFF and lone surrogates.
-# U+001F is Anki's field separator: one in a field and Anki refuses the whole package.
-_FORBIDDEN_IN_FILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
-# Escapes in double-quoted text ("\x1f", "\u001f") may make any of them, and \r too.
-_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
-_MAX_REPORTED = 10  # a binary file would otherwise give a message per byte
-
-
-_C0_NAMES = (
-    "NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI "
-    "DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US"
-).split()
-
-
-def character_name(char: str) -> str:
-    """U+001B (control character ESC): how a message names a character it refuses."""
-    code = ord(char)
-    if code < 0x20:
-        name = f"control character {_C0_NAMES[code]}"
-    elif code == 0x7F:
-        name = "control character DEL"
-    elif 0x80 <= code <= 0x9F:
-        name = "C1 control character"
-    elif 0xD800 <= code <= 0xDFFF:
-        name = "lone surrogate"
-    else:
-        name = unicodedata.name(char, "non-character")
-    return f"U+{code:04X} ({name})"
-
-
-def _forbidden_characters(text: str, display: str, problems: Problems) -> bool:
-    found = False
-    for count, match in enumerate(_FORBIDDEN_IN_FILE.finditer(text)):
-        start = match.start()
-        line = text.count("\n", 0, start) + 1
-        col = start - (text.rfind("\n", 0, start) + 1) + 1
-        if count == _MAX_REPORTED:
-            problems.add(Loc(display, line, col), "more characters that are not allowed from here")
-            break
-        problems.add(
-            Loc(display, line, col),
-            f"character {character_name(match.group())} is not allowed in a card file; remove it",
-        )
-        found = True
-    return found
-
-
 def parse(text: str, display: str, problems: Problems, show_source: bool = True) -> Any:
-    if _FORBIDDEN_IN_FILE.search(text) and _forbidden_characters(text, display, problems):
+    if FORBIDDEN_IN_FILE.search(text) and report_forbidden(text, display, problems):
         return BROKEN
     loader = _FastLoader(text)
     try:
@@ -305,7 +182,7 @@ class _Builder:
         return BROKEN if self.broken else value
 
     def loc(self, mark: Any) -> Loc:
-        return _loc(self.display, mark)
+        return loc_of(self.display, mark)
 
     def refuse(self, mark: Any, message: str) -> None:
         self.problems.add(self.loc(mark), message)
@@ -369,9 +246,9 @@ class _Builder:
     def scalar(self, event: yaml.ScalarEvent) -> Any:
         value = event.value
         tag = event.tag
-        if event.style == '"' and _FORBIDDEN_IN_TEXT.search(value):
+        if event.style == '"' and FORBIDDEN_IN_TEXT.search(value):
             # Only a double-quoted scalar has escapes; a raw character was refused earlier.
-            char = _FORBIDDEN_IN_TEXT.search(value).group()  # type: ignore[union-attr]
+            char = FORBIDDEN_IN_TEXT.search(value).group()  # type: ignore[union-attr]
             self.problems.add(
                 self.loc(event.start_mark),
                 f"text holds character {character_name(char)} (written as an escape); "
@@ -409,16 +286,11 @@ class _Builder:
         self.bad_tag(event)
         return None
 
-    # mapping() and sequence() take a scalar that is text no check has anything to say
-    # about without calling value() and scalar() (and comment_after()): that is nearly
-    # every one of the 330k scalars of 20k cards, and those calls were a quarter of the
-    # time spent reading. scalar_value() sends to scalar() one with a tag, one quoted
-    # with " (its escapes may make a forbidden character), and a plain one that is empty,
-    # may be read as other than text, or is followed by a comment; the rest, quoted with
-    # ' or a block (| or >) or plain, is its own text. (Where a scalar ends is not asked
-    # in a file without '#': a mark makes a new int for it every time.)
-
     def scalar_value(self, event: Any) -> Any:
+        """A scalar no check has anything to say about is its own text; scalar() gets one
+        with a tag, one quoted with " (its escapes may make a forbidden character), and a
+        plain one that is empty, may be read as other than text, or is followed by a
+        comment. Nearly every scalar of a card file is the first kind."""
         value = event.value
         style = event.style
         if event.tag is not None or (

@@ -14,10 +14,11 @@ import re
 from pathlib import Path
 
 from ankigen import output
-from ankigen.build import Options, load_sections, plan
+from ankigen.build import Options, plan
 from ankigen.cards import Section
 from ankigen.errors import AnkigenError
 from ankigen.mathjax import MathJax
+from ankigen.sections import load_sections
 
 _PAGE_CSS = """
 body { margin: 0; background: #e9e9ee; }

@@ -22,7 +22,6 @@ from typing import Any
 import yaml
 
 from ankigen import identity, output, yamledit
-from ankigen.build import load_sections
 from ankigen.cards import Card, Section
 from ankigen.errors import AnkigenError, Problems
 from ankigen.exported import ExportedNote, read_export
@@ -31,6 +30,7 @@ from ankigen.kinds import KINDS, Back, Derived, generate
 from ankigen.load import parse
 from ankigen.notes import Note
 from ankigen.package import Memory, NoteRow, content_digest, read_package
+from ankigen.sections import load_sections
 from ankigen.unmarkup import Unsayable, text_of
 from ankigen.validate import Validator
 

@@ -22,7 +22,7 @@ import yaml
 import ankigen.build
 import ankigen.stamp
 import ankigen.validate
-from ankigen.build import card_files
+from ankigen.sections import card_files
 
 SPENT: Counter[str] = Counter()
 

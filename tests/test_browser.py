@@ -415,6 +415,7 @@ def test_math_true_lets_anki_mathjax_typeset_that_text_and_nothing_else(math_pag
     assert sum(typeset for _, typeset in report["math"].values()) > 18
 
 
+@pytest.mark.screenshots
 def test_screenshots_for_a_person_to_look_at(page):
     """Saved to tests/artifacts/: a table cell, a typed command, a cloze, the diagrams."""
     text = (page / "preview.html").read_text(encoding="utf-8")

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection
 
-from ankigen.build import load_sections
 from ankigen.kinds import KINDS, generate
 from ankigen.notes import note_guid
 from ankigen.package import read_package
+from ankigen.sections import load_sections
 from tests.conftest import REPO, counted, disk_full_at, import_apkg, run
 
 
@@ -344,8 +344,9 @@ def _edit(cards: Path) -> None:
 def test_a_rebuild_reads_only_what_changed_and_writes_what_a_full_build_writes(
     project: Path, monkeypatch, epoch: str
 ) -> None:
-    import ankigen.build
+    import ankigen.compare
     import ankigen.package
+    import ankigen.sections
 
     cards = project / "cards"
     _sections(cards, 4)
@@ -356,7 +357,7 @@ def test_a_rebuild_reads_only_what_changed_and_writes_what_a_full_build_writes(
     _edit(cards)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     loaded, read = [], []
-    load_file, read_package = ankigen.build.load_file, ankigen.build.read_package
+    load_file, read_package = ankigen.sections.load_file, ankigen.compare.read_package
 
     def loading(path, *args):
         loaded.append(path.name)
@@ -366,8 +367,8 @@ def test_a_rebuild_reads_only_what_changed_and_writes_what_a_full_build_writes(
         read.append(read_package(data).decks)
         return read_package(data)
 
-    monkeypatch.setattr(ankigen.build, "load_file", loading)
-    monkeypatch.setattr(ankigen.build, "read_package", reading)
+    monkeypatch.setattr(ankigen.sections, "load_file", loading)
+    monkeypatch.setattr(ankigen.compare, "read_package", reading)
     code, out, err = run("build")
     assert code == 0
     assert sorted(loaded) == ["s1.yaml", "s2.yaml"]
@@ -402,12 +403,12 @@ def test_a_rebuild_reads_only_what_changed_and_writes_what_a_full_build_writes(
 def test_watch_rebuilds_through_the_same_incremental_path(project: Path, monkeypatch) -> None:
     import time
 
-    import ankigen.build
+    import ankigen.sections
 
     cards = project / "cards"
     _sections(cards, 3)
     loaded: list[str] = []
-    load_file = ankigen.build.load_file
+    load_file = ankigen.sections.load_file
 
     def loading(path, *args):
         loaded.append(path.name)
@@ -424,7 +425,7 @@ def test_watch_rebuilds_through_the_same_incremental_path(project: Path, monkeyp
         if looks["n"] == 5:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(ankigen.build, "load_file", loading)
+    monkeypatch.setattr(ankigen.sections, "load_file", loading)
     monkeypatch.setattr(time, "sleep", sleep)
     monkeypatch.setattr(time, "monotonic", lambda: looks["now"])
     code, out, _ = run("build", "--watch")
@@ -549,7 +550,7 @@ def test_warnings_of_a_file_not_read_again_are_shown_as_when_it_was_read(
 ) -> None:
     # The stamp keeps each file's warnings as text (stamp.escape): a warning holding a
     # backslash, a tab or what looks like an escape comes back as it was shown.
-    import ankigen.build
+    import ankigen.sections
 
     (project / "cards" / "w.yaml").write_text(
         'id: w\ntitle: W\ndeck: "Test::W"\ncards:\n'
@@ -559,9 +560,9 @@ def test_warnings_of_a_file_not_read_again_are_shown_as_when_it_was_read(
     first = run("build")
     assert first[0] == 0 and "# a\\\\b\tc \\\\n\\\\t'" in first[2]
     loaded = []
-    load_file = ankigen.build.load_file
+    load_file = ankigen.sections.load_file
     monkeypatch.setattr(
-        ankigen.build, "load_file", lambda path, *a: loaded.append(path) or load_file(path, *a)
+        ankigen.sections, "load_file", lambda path, *a: loaded.append(path) or load_file(path, *a)
     )
     again = run("build")
     assert loaded == []  # the record was used

@@ -6,9 +6,9 @@ import re
 import statistics
 from pathlib import Path
 
-from ankigen.build import card_files, load_sections
 from ankigen.kinds import KINDS
 from ankigen.package import read_package
+from ankigen.sections import card_files, load_sections
 from tests.conftest import run
 
 REPO = Path(__file__).resolve().parent.parent

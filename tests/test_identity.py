@@ -6,6 +6,7 @@ edits the card file, rebuilds, re-imports, and then looks at which card holds wh
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -298,11 +299,19 @@ def test_a_removal_is_reported_until_a_build_completes(project, monkeypatch):
     assert "no card makes" not in out
 
 
+@pytest.mark.parametrize("retired_twice", [False, True])
 def test_notes_of_a_retired_note_type_are_moved_once_and_keep_their_reviews(
-    project, collection, monkeypatch
+    project, collection, monkeypatch, retired_twice
 ):
     """0.1.0's note types had no Hint field; the learner changes the note type once, as the
-    build says, and every later import updates the notes in place."""
+    build says, and every later import updates the notes in place. A kind may retire more
+    than one note type: only those that hold the learner's notes are reported."""
+    if retired_twice:  # a note type between 0.1.0's and today's, that no deck here used
+        term = KINDS["term"]
+        between = dataclasses.replace(term.retired[0], id=1700000001, name="ankigen Term v1.5")
+        monkeypatch.setitem(
+            KINDS, "term", dataclasses.replace(term, retired=(*term.retired, between))
+        )
     (project / "decks").mkdir()
     shutil.copy(FIXTURES / "v0.1.0" / "sample.apkg", project / "decks" / "sample.apkg")
     shutil.copy(FIXTURES / "sample.yaml", project / "cards" / "sample.yaml")
@@ -317,9 +326,13 @@ def test_notes_of_a_retired_note_type_are_moved_once_and_keep_their_reviews(
     assert len(log.conflicting) == len(collection.find_notes(""))  # what Anki does by itself
 
     searches = [line.strip() for line in out.splitlines() if line.startswith("    ")]
-    for kind in (k for k in KINDS.values() if k.retired):
-        (old,) = kind.retired
+    moved = 0
+    for kind, old in ((k, old) for k in KINDS.values() for old in k.retired):
         notes = len(collection.find_notes(f'"note:{old.name}"'))
+        if not notes:  # no deck the learner imported used it: nothing to move
+            assert f"(was '{old.name}')" not in out and f'"note:{old.name}"' not in searches
+            continue
+        moved += 1
         uses = "uses" if notes == 1 else "use"
         assert (
             f"{counted(notes, 'note')} now {uses} the note type '{kind.note_type.name}' "
@@ -334,6 +347,7 @@ def test_notes_of_a_retired_note_type_are_moved_once_and_keep_their_reviews(
         request = info.input
         request.note_ids.extend(nids)
         collection.models.change_notetype_of_notes(request)
+    assert moved == len(searches)  # every note type the report names was moved
     options = ImportAnkiPackageOptions(
         update_notes=ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_ALWAYS
     )

@@ -198,14 +198,14 @@ def test_note_type_style_change_updates_the_note_type_not_the_notes(
 
 
 def test_rebuild_with_nothing_changed_reads_no_card_file(sample, monkeypatch, sample_counts):
-    import ankigen.build
+    import ankigen.sections
 
     run("build")
 
     def no_reading(*_):
         raise AssertionError("a card file was read")
 
-    monkeypatch.setattr(ankigen.build, "load_file", no_reading)
+    monkeypatch.setattr(ankigen.sections, "load_file", no_reading)
     code, out, _ = run("build")
     assert (code, out) == (
         0,
@@ -227,11 +227,11 @@ def test_any_change_under_cards_or_to_a_deck_means_a_full_build(sample, monkeypa
     assert deck.read_bytes() == good  # the same clock, and nothing else to go by
 
     (sample / "cards" / "new-image.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
-    import ankigen.build
+    import ankigen.sections
 
     calls = []
-    real = ankigen.build.load_file
-    monkeypatch.setattr(ankigen.build, "load_file", lambda *a: calls.append(a) or real(*a))
+    real = ankigen.sections.load_file
+    monkeypatch.setattr(ankigen.sections, "load_file", lambda *a: calls.append(a) or real(*a))
     run("build")
     assert len(calls) == 1  # an unrelated new file under cards/ still makes a full build
 

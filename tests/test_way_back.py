@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.build import load_sections
 from ankigen.cards import Card
 from ankigen.kinds import KINDS, Back, generate
 from ankigen.notes import Note
 from ankigen.scaffold import new_section
+from ankigen.sections import load_sections
 from ankigen.unmarkup import Unsayable
 from tests.conftest import FIXTURES, REPO
 

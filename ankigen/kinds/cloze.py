@@ -12,7 +12,7 @@ from typing import Any
 
 from ankigen import notes, slots
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Back, Derived, Kind
+from ankigen.kinds.kind import Back, Derived, Kind
 from ankigen.markup import math_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.unmarkup import Unsayable, text_of

@@ -8,7 +8,7 @@ from typing import Any
 
 from ankigen import notes
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Back, Derived, Kind
+from ankigen.kinds.kind import Back, Derived, Kind
 from ankigen.markup import code_html, math_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.slots import History
@@ -61,10 +61,11 @@ PLACEHOLDER = re.compile(r"<[^<>\s]+>|\[[^\[\]]*\|[^\[\]]*\]|\[[A-Z][A-Z_ -]*\]|
 
 
 def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
-    """Settle what the learner types: `type`, else the command; nothing if not typed."""
-    typed = values["typed"]
-    if typed is None:
-        typed = ctx.section.get("typed", True)
+    """Settle whether the learner types the command in (the card's `typed`, else its
+    section's) and what they type (`typed_answer`: `type`, else the command; None if not
+    typed)."""
+    flag = values["typed"]
+    typed: bool = ctx.section.get("typed", True) if flag is None else flag
     answer = values["type"] or values["command"] if typed else None
     if answer is not None and (found := PLACEHOLDER.search(answer)):
         key = "type" if values["type"] else "command"
@@ -79,7 +80,7 @@ def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
     if values["type"] and not typed:
         ctx.error(ctx.locs.get("type", ctx.loc), "type", "is given but the card is not typed")
         return None
-    return {**values, "typed": answer}
+    return {**values, "typed": typed, "typed_answer": answer}
 
 
 def generate(card: Card, _history: History) -> list[Note]:
@@ -87,7 +88,7 @@ def generate(card: Card, _history: History) -> list[Note]:
         "Command": code_html(card["command"]),
         # The command is shown exactly as typed, math or not.
         "Meaning": math_html(text_html(card["meaning"]), card.math),
-        "Typed": code_html(card["typed"]) if card["typed"] else "",
+        "Typed": code_html(card["typed_answer"]) if card["typed"] else "",
     }
     return [notes.note_of(card, NOTE_TYPE, fields)]
 
@@ -102,16 +103,16 @@ def back(card: Card, _made: Note, field: str, field_html: str) -> list[Back]:
 
 def texts(card: Card) -> Iterator[Piece]:
     yield Piece("command", "command", card["command"], code=True, answer=True)
-    if card["typed"] and card["typed"] != card["command"]:
-        yield Piece("type", "type", card["typed"], code=True)
+    if card["typed"] and card["typed_answer"] != card["command"]:
+        yield Piece("type", "type", card["typed_answer"], code=True)
     yield Piece("meaning", "meaning", card["meaning"], answer=True)
 
 
 def questions(card: Card) -> Iterator[Question]:
     yield Question("command", card["command"], True)
     answer_key = "type" if card.values.get("type") else "command"
-    answer = card["typed"] or card["command"]
-    yield Question("meaning", card["meaning"], False, answer, answer_key, bool(card["typed"]))
+    answer = card["typed_answer"] if card["typed"] else card["command"]
+    yield Question("meaning", card["meaning"], False, answer, answer_key, card["typed"])
 
 
 EXAMPLE = """\

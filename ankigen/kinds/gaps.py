@@ -13,7 +13,8 @@ from typing import Any
 
 from ankigen import notes, slots
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Back, Derived, Kind, cloze
+from ankigen.kinds import cloze
+from ankigen.kinds.kind import Back, Derived, Kind
 from ankigen.markup import code_html, math_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.unmarkup import Unsayable, command_of, text_of

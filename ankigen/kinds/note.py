@@ -14,7 +14,7 @@ from typing import Any
 
 from ankigen import notes
 from ankigen.cards import Card
-from ankigen.kinds import Back, Kind
+from ankigen.kinds.kind import Back, Kind
 from ankigen.load import Mapping
 from ankigen.media import Media
 from ankigen.notes import Note, NoteType, Template

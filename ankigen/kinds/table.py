@@ -11,7 +11,7 @@ from typing import Any
 from ankigen import notes
 from ankigen.cards import Card, Piece
 from ankigen.errors import Loc, Where
-from ankigen.kinds import Back, Derived, Kind
+from ankigen.kinds.kind import Back, Derived, Kind
 from ankigen.load import Mapping, Sequence
 from ankigen.markup import math_html, text_html
 from ankigen.notes import Note, NoteType, Template

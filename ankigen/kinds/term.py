@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from ankigen import notes
 from ankigen.cards import Card, Piece, Question
-from ankigen.kinds import Back, Derived, Kind
+from ankigen.kinds.kind import Back, Derived, Kind
 from ankigen.markup import math_html, text_html
 from ankigen.notes import Note, NoteType, Template
 from ankigen.slots import History
