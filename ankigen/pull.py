@@ -208,29 +208,38 @@ def _compare(anki: ExportedNote, note: Note, last: NoteRow | None, into: _CardPu
         before, before_tags = list(note.fields), note.tags  # the file did not change
     else:
         before, before_tags = _last(anki, note, last)
-    kind = KINDS[into.card.kind]
     for i, name in enumerate(note.note_type.fields):
         if anki.fields[i] == note.fields[i] or (before and anki.fields[i] == before[i]):
             continue  # the same on both sides, or changed only in the file
-        try:
-            backs = kind.way_back(into.card, note, name, anki.fields[i])
-            # The field changed in the file too: value by value, what the last build had.
-            was: dict[yamledit.Path, Any] = {}
-            if before and note.fields[i] != before[i]:
-                was = {b.path: b.text for b in kind.way_back(into.card, note, name, before[i])}
-        except Derived as e:
-            # Where the last build is not known, a field the build makes differs because
-            # the values it is made from do (written back, or changed on both sides).
-            if before:
-                into.problems.append(((), f"'{name}' as edited in Anki: {e}"))
-            continue
-        except Unsayable as e:
-            into.problems.append(((), f"'{name}' as edited in Anki: {e}"))
-            continue
-        for back in backs:
-            base = back.was if before and note.fields[i] == before[i] else _UNKNOWN
-            _take(back, was.get(back.path, base), into)
+        _compare_field(name, anki.fields[i], note, before[i] if before else None, into)
     _tags(anki.tags, note.tags, before_tags if before else None, into)
+
+
+def _compare_field(
+    name: str, in_anki: str, note: Note, before: str | None, into: _CardPull
+) -> None:
+    """One field the learner changed in Anki: its values back into the card's pull. `before`
+    is what the last build made of it, where that is known."""
+    kind = KINDS[into.card.kind]
+    made = note.fields[note.note_type.fields.index(name)]
+    try:
+        backs = kind.way_back(into.card, note, name, in_anki)
+        # The field changed in the file too: value by value, what the last build had.
+        was: dict[yamledit.Path, Any] = {}
+        if before is not None and made != before:
+            was = {b.path: b.text for b in kind.way_back(into.card, note, name, before)}
+    except Derived as e:
+        # Where the last build is not known, a field the build makes differs because
+        # the values it is made from do (written back, or changed on both sides).
+        if before is not None:
+            into.problems.append(((), f"'{name}' as edited in Anki: {e}"))
+        return
+    except Unsayable as e:
+        into.problems.append(((), f"'{name}' as edited in Anki: {e}"))
+        return
+    for back in backs:
+        base = back.was if before is not None and made == before else _UNKNOWN
+        _take(back, was.get(back.path, base), into)
 
 
 def _take(back: Back, base: Any, into: _CardPull) -> None:
