@@ -46,6 +46,7 @@ from ankigen.package import (
     read_package,
 )
 from ankigen.project import project_css
+from ankigen.snapshot import Outline
 from ankigen.validate import COMBINED, Validator, deck_key
 
 # Any letter case (Windows and macOS folders do not tell `a.YAML` from `a.yaml`). A
@@ -68,7 +69,7 @@ class Deck:
     # cards held 20-30 MB of decks); None when the deck on disk is known to be current.
     file: Path | None = None
     sha256: str = ""  # of the new deck's bytes
-    snapshot: Snapshot | None = None  # what the rest of the build needs of the new deck
+    snapshot: Outline | None = None  # what the rest of the build needs of the new deck
     # How the deck on disk compares, as Anki would import it: None if there is none (or
     # it could not be read), else whether it imports the same as the new one.
     same_import: bool | None = None
@@ -489,7 +490,10 @@ def _imports(snapshot: Snapshot) -> bytes:
 def _deck(
     path: Path, file: Path, sha256: str, snapshot: Snapshot, memory: Memory, existed: bool
 ) -> Deck:
-    deck = Deck(path, len(snapshot.notes), len(snapshot.cards), file, sha256, snapshot)
+    # Counted, and kept in the identity: the rest of the build needs only the deck names
+    # and note types (a build holds every deck's outline until it ends).
+    outline = snapshot.outline()
+    deck = Deck(path, len(snapshot.notes), len(snapshot.cards), file, sha256, outline)
     for guid, row in snapshot.notes.items():
         # A deck file made for the first time (the first `--combined`, or into an empty
         # folder) adds every note to it, even those another deck already holds.
@@ -500,9 +504,6 @@ def _deck(
             deck.unchanged += 1
         else:
             deck.changed += 1
-    # Counted, and kept in the identity: the rest of the build needs only the deck names
-    # and note types (a build holds every deck's snapshot until it ends).
-    deck.snapshot = Snapshot(decks=snapshot.decks, note_types=snapshot.note_types)
     return deck
 
 
