@@ -1,4 +1,4 @@
-"""Notes -> .apkg bytes, and .apkg bytes -> what Anki would import from them.
+"""Notes -> .apkg bytes (reading them back is snapshot.py's).
 
 We write the SQLite database (in a scratch file) and the zip ourselves, with genanki's
 schema and the very rows genanki's `Package.write_to_db` writes (a test holds the two
@@ -190,7 +190,7 @@ def note_type_digest(note_type_json: dict[str, Any]) -> str:
     return hashlib.sha256(stable.encode()).hexdigest()
 
 
-class NotesRow(NamedTuple):
+class NotesTableRow(NamedTuple):
     """A row of the notes table, in genanki's (and Anki's) column order."""
 
     id: int
@@ -206,7 +206,7 @@ class NotesRow(NamedTuple):
     data: str
 
 
-class CardsRow(NamedTuple):
+class CardsTableRow(NamedTuple):
     """A row of the cards table as genanki writes a new card, in its column order."""
 
     id: int
@@ -243,13 +243,13 @@ class _Packing:
             decks=sorted(deck.name for deck, _ in decks),
             descriptions={deck.name: deck.description for deck, _ in decks},
         )
-        self.cards_rows: list[CardsRow] = []
+        self.cards_rows: list[CardsTableRow] = []
         self.media: dict[str, bytes] = {}
         self.decks_json: dict[str, Any] = {}
         self.shapes: dict[int, _Shape] = {}
         self.model_deck: dict[int, int] = {}  # note type -> the last deck of its notes, as genanki
 
-    def notes_rows(self) -> Iterator[NotesRow]:
+    def notes_rows(self) -> Iterator[NotesTableRow]:
         for (deck_name, description), notes in self.decks:
             did = deck_id(deck_name)
             deck = genanki.Deck(did, deck_name, description=description)
@@ -257,7 +257,7 @@ class _Packing:
             for position, note in enumerate(notes):
                 yield self._note(note, deck_name, did, position)
 
-    def _note(self, note: Note, deck_name: str, did: int, position: int) -> NotesRow:
+    def _note(self, note: Note, deck_name: str, did: int, position: int) -> NotesTableRow:
         _check_fields(note)
         type_id, fields = note.note_type.id, note.fields
         shape = self.shapes.get(type_id) or self.shapes.setdefault(
@@ -271,7 +271,8 @@ class _Packing:
         for card_ord in shape.card_ords(fields):
             card_id = self.memory.cards.get((guid, card_ord)) or self.ids.take()
             snapshot.cards[guid, card_ord] = card_id
-            self.cards_rows.append(CardsRow(card_id, row.id, did, card_ord, row.mod, due=position))
+            card = CardsTableRow(card_id, row.id, did, card_ord, row.mod, due=position)
+            self.cards_rows.append(card)
         snapshot.positions[guid] = position
         snapshot.notes[guid] = row
         snapshot.keys[guid] = note.key
@@ -283,7 +284,7 @@ class _Packing:
         self.media.update((m.name, m.data) for m in note.media)
         # The row genanki's Note.write_to_db writes, with this note's own mtime and its
         # data (see slots.py) beside it.
-        return NotesRow(
+        return NotesTableRow(
             id=row.id, guid=guid, mid=type_id, mod=row.mod, usn=-1,
             tags=f" {' '.join(note.tags)} ", flds="\x1f".join(fields),
             sfld=fields[shape.sort_field], csum=0, flags=0, data=note.data,
@@ -337,8 +338,8 @@ def _write_collection(path: Path, packing: _Packing) -> None:
         # per row: those were most of a build's packing time.
         db.executescript(_TABLES)
         db.executescript(APKG_COL)
-        db.executemany(_insert("notes", NotesRow), packing.notes_rows())
-        db.executemany(_insert("cards", CardsRow), packing.cards_rows)
+        db.executemany(_insert("notes", NotesTableRow), packing.notes_rows())
+        db.executemany(_insert("cards", CardsTableRow), packing.cards_rows)
         packing.cards_rows.clear()  # what is left to hold is the database
         (decks_before,) = db.execute("SELECT decks FROM col").fetchone()
         decks_after = json.dumps({**json.loads(decks_before), **packing.decks_json})
@@ -350,8 +351,8 @@ def _write_collection(path: Path, packing: _Packing) -> None:
         db.close()
 
 
-def _insert(table: str, row: type[tuple[Any, ...]]) -> str:
-    return f"INSERT INTO {table} VALUES({','.join('?' * len(row._fields))})"  # type: ignore[attr-defined]
+def _insert(table: str, row: type[NotesTableRow] | type[CardsTableRow]) -> str:
+    return f"INSERT INTO {table} VALUES({','.join('?' * len(row._fields))})"
 
 
 def _note_type_mod(model: genanki.Model, before: NoteTypeMark | None, clock: int) -> int:
