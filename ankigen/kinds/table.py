@@ -200,32 +200,40 @@ def _axis(name: str | None, math: bool) -> str:
     return f'<span class="axis">{math_html(text_html(name), math)}</span> ' if name else ""
 
 
-def grid(rows: list[tuple[str, list[str]]], columns: list[str], asked: tuple[int, int]) -> str:
-    """The Grid field of the cell `asked` (row, column): two views of the same cells, and
-    card.css shows the one that fits the screen. On a phone, the asked row comes first as a
-    list (column label over value) so the asked cell is on screen, and the whole table
-    follows, one block per row. Each cell carries its column label, shown only when the
-    table is folded. `rows`: each row's label and its values, as HTML; `columns`: labels."""
-    i, j = asked
-    label, values = rows[i]
-    items = "".join(
-        f"<div{_mark(k == j)}><dt>{column}</dt><dd>{value}</dd></div>"
-        for k, (column, value) in enumerate(zip(columns, values, strict=True))
-    )
-    listed = f'<div class="row-list"><div class="row-label">{label}</div><dl>{items}</dl></div>'
-    head = "".join(f"<th>{column}</th>" for column in columns)
-    body = "".join(
-        f"<tr><th>{label}</th>{_cells(columns, values, j if k == i else None)}</tr>"
-        for k, (label, values) in enumerate(rows)
-    )
-    return f"{listed}<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
+class Grid:
+    """What the Grid field shows: two views of the same cells, and card.css shows the one
+    that fits the screen. On a phone, the asked row comes first as a list (column label
+    over value) so the asked cell is on screen, and the whole table follows, one block per
+    row. Each cell carries its column label, shown only when the table is folded.
 
+    Every cell's note marks its own cell: only the asked row is rendered again per note,
+    the other rows once per table (a table of 200 cells would make 40,000 otherwise)."""
 
-def _cells(columns: list[str], values: list[str], asked: int | None) -> str:
-    return "".join(
-        f'<td{_mark(k == asked)}><span class="label">{column}</span>{value}</td>'
-        for k, (column, value) in enumerate(zip(columns, values, strict=True))
-    )
+    def __init__(self, rows: list[tuple[str, list[str]]], columns: list[str]) -> None:
+        self.rows, self.columns = rows, columns  # each row's label and values; column labels
+        self.head = "".join(f"<th>{column}</th>" for column in columns)
+        self.plain = [self._table_row(i, None) for i in range(len(rows))]
+
+    def asked(self, i: int, j: int) -> str:
+        """The field of the cell in row i, column j."""
+        label, values = self.rows[i]
+        items = "".join(
+            f"<div{_mark(k == j)}><dt>{column}</dt><dd>{value}</dd></div>"
+            for k, (column, value) in enumerate(zip(self.columns, values, strict=True))
+        )
+        body = "".join((*self.plain[:i], self._table_row(i, j), *self.plain[i + 1 :]))
+        return (
+            f'<div class="row-list"><div class="row-label">{label}</div><dl>{items}</dl></div>'
+            f"<table><thead><tr><th></th>{self.head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+
+    def _table_row(self, i: int, asked: int | None) -> str:
+        label, values = self.rows[i]
+        cells = "".join(
+            f'<td{_mark(k == asked)}><span class="label">{column}</span>{value}</td>'
+            for k, (column, value) in enumerate(zip(self.columns, values, strict=True))
+        )
+        return f"<tr><th>{label}</th>{cells}</tr>"
 
 
 def _mark(asked: bool) -> str:
@@ -243,10 +251,8 @@ def generate(card: Card, _history: History) -> list[Note]:
     title = math_html(text_html(card["title"]), math)
     row_fields = [_axis(card["row_name"], math) + label for label in row_labels]
     column_fields = [_axis(card["column_name"], math) + label for label in column_labels]
-    table = [
-        (label, [values[row.key, column.key] for column in columns])
-        for label, row in zip(row_labels, rows, strict=True)
-    ]
+    cells = [[values[row.key, column.key] for column in columns] for row in rows]
+    grid = Grid(list(zip(row_labels, cells, strict=True)), column_labels)
     make = notes.CardNotes(card, NOTE_TYPE)
     cell_notes = []
     for i, row in enumerate(rows):
@@ -256,7 +262,7 @@ def generate(card: Card, _history: History) -> list[Note]:
                 "Row": row_fields[i],
                 "Column": column_fields[j],
                 "Value": values[row.key, column.key],
-                "Grid": grid(table, column_labels, (i, j)),
+                "Grid": grid.asked(i, j),
             }
             cell_notes.append(make.note(fields, row.key, column.key))
     return cell_notes
