@@ -333,7 +333,10 @@ def _orphan(path: Path) -> str:
 def _deck(
     path: Path, file: Path, sha256: str, snapshot: Snapshot, memory: Memory, existed: bool
 ) -> Deck:
-    deck = Deck(path, len(snapshot.notes), len(snapshot.cards), file, sha256, snapshot)
+    # Counted, and kept in the identity: the rest of the build needs only the deck names
+    # and note types (a build holds every deck's outline until it ends).
+    outline = snapshot.outline()
+    deck = Deck(path, len(snapshot.notes), len(snapshot.cards), file, sha256, outline)
     for guid, row in snapshot.notes.items():
         # A deck file made for the first time (the first `--combined`, or into an empty
         # folder) adds every note to it, even those another deck already holds.
@@ -344,9 +347,6 @@ def _deck(
             deck.unchanged += 1
         else:
             deck.changed += 1
-    # Counted, and kept in the identity: the rest of the build needs only the deck names
-    # and note types (a build holds every deck's snapshot until it ends).
-    deck.snapshot = Snapshot(decks=snapshot.decks, note_types=snapshot.note_types)
     return deck
 
 

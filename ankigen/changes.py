@@ -157,23 +157,36 @@ def _still_true(pending: Findings, live: Mapping[str, Entry], found: Findings) -
 def report(found: Findings) -> list[tuple[str, str]]:
     """The findings for a person at Anki: what to do, and the browser search that finds
     exactly the notes or cards concerned."""
-    lines = []
+    return [
+        *_removed(found),
+        *_renamed(found),
+        *_emptied(found),
+        *_moved(found),
+        *_retyped(found),
+    ]
+
+
+def _removed(found: Findings) -> list[tuple[str, str]]:
     by_deck: dict[str, list[int]] = {}
     for nid, deck in found.removed.values():
         by_deck.setdefault(deck, []).append(nid)
-    for deck, nids in sorted(by_deck.items()):
-        lines.append(
-            (
-                f"deck '{deck}': {_count(nids, 'note')} that no card makes any more "
-                f"{_agree(nids, 'stays', 'stay')} in Anki (an import never deletes). To delete "
-                f"{_agree(nids, 'it', 'them')}: search the browser for this, select all, "
-                "Notes > Delete",
-                _nids(nids),
-            )
+    return [
+        (
+            f"deck '{deck}': {_count(nids, 'note')} that no card makes any more "
+            f"{_agree(nids, 'stays', 'stay')} in Anki (an import never deletes). To delete "
+            f"{_agree(nids, 'it', 'them')}: search the browser for this, select all, "
+            "Notes > Delete",
+            _nids(nids),
         )
+        for deck, nids in sorted(by_deck.items())
+    ]
+
+
+def _renamed(found: Findings) -> list[tuple[str, str]]:
     renames: dict[tuple[str, str, str], list[int]] = {}
     for nid, old_card, new_card, where in found.renamed.values():
         renames.setdefault((old_card, new_card, where), []).append(nid)
+    lines = []
     for (old_card, new_card, where), nids in sorted(renames.items()):
         at = f" ({where})" if where else ""
         them = _agree(nids, "it", "them")
@@ -188,36 +201,48 @@ def report(found: Findings) -> list[tuple[str, str]]:
                 _nids(nids),
             )
         )
-    if found.emptied:
-        emptied = sorted(found.emptied.values())
-        search = " OR ".join(f"(nid:{nid} card:{o + 1})" for nid, ords in emptied for o in ords)
-        total = sum(len(ords) for _, ords in emptied)
-        cards, them = range(total), _agree(range(total), "it", "them")
-        lines.append(
-            (
-                f"{_count(cards, 'card')} of kept notes {_agree(cards, 'is', 'are')} no longer "
-                f"made (a reverse card turned off, or a cloze item removed); Anki keeps {them}, "
-                f"blank or showing 'No cloze found'. Tools > Empty Cards removes {them}; this "
-                f"search shows {them} first",
-                search,
-            )
+    return lines
+
+
+def _emptied(found: Findings) -> list[tuple[str, str]]:
+    if not found.emptied:
+        return []
+    emptied = sorted(found.emptied.values())
+    search = " OR ".join(f"(nid:{nid} card:{o + 1})" for nid, ords in emptied for o in ords)
+    total = sum(len(ords) for _, ords in emptied)
+    cards, them = range(total), _agree(range(total), "it", "them")
+    return [
+        (
+            f"{_count(cards, 'card')} of kept notes {_agree(cards, 'is', 'are')} no longer "
+            f"made (a reverse card turned off, or a cloze item removed); Anki keeps {them}, "
+            f"blank or showing 'No cloze found'. Tools > Empty Cards removes {them}; this "
+            f"search shows {them} first",
+            search,
         )
+    ]
+
+
+def _moved(found: Findings) -> list[tuple[str, str]]:
     moves: dict[tuple[str, str], list[int]] = {}
     for nid, old, new in found.moved.values():
         moves.setdefault((old, new), []).append(nid)
-    for (old, new), nids in sorted(moves.items()):
-        lines.append(
-            (
-                f"{_count(nids, 'note')} moved to deck '{new}' {_agree(nids, 'stays', 'stay')} in "
-                f"'{old}' in Anki (an import never moves cards). To move "
-                f"{_agree(nids, 'it', 'them')}: search the browser for this, select all, "
-                f"Cards > Change Deck > '{new}'",
-                _nids(nids),
-            )
+    return [
+        (
+            f"{_count(nids, 'note')} moved to deck '{new}' {_agree(nids, 'stays', 'stay')} in "
+            f"'{old}' in Anki (an import never moves cards). To move "
+            f"{_agree(nids, 'it', 'them')}: search the browser for this, select all, "
+            f"Cards > Change Deck > '{new}'",
+            _nids(nids),
         )
+        for (old, new), nids in sorted(moves.items())
+    ]
+
+
+def _retyped(found: Findings) -> list[tuple[str, str]]:
     types: dict[tuple[int, int], list[int]] = {}
     for nid, old_type, new_type in found.retyped.values():
         types.setdefault((old_type, new_type), []).append(nid)
+    lines = []
     for (old_type, new_type), nids in sorted(types.items()):
         old, new = _TYPE_NAMES.get(old_type, str(old_type)), _TYPE_NAMES[new_type]
         lines.append(

@@ -1,4 +1,4 @@
-"""Notes -> .apkg bytes, and .apkg bytes -> what Anki would import from them.
+"""Notes -> .apkg bytes (reading them back is snapshot.py's).
 
 We write the SQLite database (in a scratch file) and the zip ourselves, with genanki's
 schema and the very rows genanki's `Package.write_to_db` writes (a test holds the two
@@ -15,17 +15,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import html
 import io
 import json
 import re
 import sqlite3
 import zipfile
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import genanki
 from genanki.apkg_col import APKG_COL
@@ -35,24 +33,13 @@ from ankigen import output
 from ankigen.cards import DeckHeader
 from ankigen.errors import AnkigenError
 from ankigen.identity import Identity, NoteTypeMark
-from ankigen.notes import MAX_EPOCH, MAX_ID, Note, NoteType
+from ankigen.notes import Note, NoteType
 from ankigen.notetypes import VerbatimModel
 from ankigen.slots import Slots
+from ankigen.snapshot import NoteRow, Snapshot, content_digest, media_digest, stable_json
+from ankigen.snapshot import read_package as read_package  # where pull.py and tests read it
 
-# Written by every build but not part of what a learner's Anki takes from a note type.
-_VOLATILE_NOTE_TYPE_KEYS = ("mod", "did", "usn")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-@dataclass(frozen=True, slots=True)
-class NoteRow:
-    id: int
-    guid: str
-    note_type_id: int
-    mod: int
-    # A digest of the fields and tags, not the text: a build holds one row per note of
-    # every deck, twice (previous and new), and only ever compares them.
-    content: bytes
 
 
 class _Shape:
@@ -95,43 +82,6 @@ def _shape(note_type: NoteType, css: str = "") -> _Shape:
 
 
 _CLOZE = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)  # genanki's
-
-
-@dataclass
-class Snapshot:
-    """What Anki's importer looks at in a package."""
-
-    decks: list[str] = field(default_factory=list)
-    # Anki's import replaces an existing deck's description with a non-empty one.
-    descriptions: dict[str, str] = field(default_factory=dict)  # deck name -> description
-    note_types: dict[int, dict[str, Any]] = field(default_factory=dict)
-    notes: dict[str, NoteRow] = field(default_factory=dict)
-    cards: dict[tuple[str, int], int] = field(default_factory=dict)
-    media: dict[str, str] = field(default_factory=dict)  # file name -> sha256 of its bytes
-    # guid -> the note's place in its deck: the `due` of its new cards, which Anki imports
-    # as the order new cards are shown in.
-    positions: dict[str, int] = field(default_factory=dict)
-    # Not imported by Anki, but what the next build needs: each note's deck (Anki never
-    # moves an existing card to another deck) and the numbers of its cloze items.
-    note_decks: dict[str, str] = field(default_factory=dict)
-    slots: dict[str, Slots] = field(default_factory=dict)
-    # guid -> the note's names in the identity file (notes.Note.key); only of a deck just made
-    keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def importable(self) -> tuple[Any, ...]:
-        """The parts that matter to an import: ids of rows are the package's own business."""
-        notes = sorted((n.guid, n.note_type_id, n.mod, n.content) for n in self.notes.values())
-        return (
-            sorted(self.decks),
-            sorted(self.descriptions.items()),
-            self.note_types,
-            notes,
-            sorted(self.cards),
-            self.media,
-            self.positions,
-            # A note's deck: where a learner's first import puts its cards.
-            sorted(self.note_decks.items()),
-        )
 
 
 @dataclass
@@ -229,10 +179,6 @@ def part_id(note_type: NoteType, part: str, name: str) -> int:
     return int.from_bytes(digest[:8], "big") >> 1  # Anki's ids are signed 64-bit
 
 
-def _stable_json(note_type_json: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in note_type_json.items() if k not in _VOLATILE_NOTE_TYPE_KEYS}
-
-
 def css_digest(css: str) -> str:
     """A note type's style as a digest: what the report compares to say it changed."""
     return hashlib.sha256(css.encode()).hexdigest()[:32]
@@ -240,12 +186,127 @@ def css_digest(css: str) -> str:
 
 def note_type_digest(note_type_json: dict[str, Any]) -> str:
     """What a learner's Anki takes from a note type, as a digest: equal digests, no update."""
-    stable = json.dumps(_stable_json(note_type_json), sort_keys=True, ensure_ascii=True)
+    stable = json.dumps(stable_json(note_type_json), sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(stable.encode()).hexdigest()
 
 
+class NotesTableRow(NamedTuple):
+    """A row of the notes table, in genanki's (and Anki's) column order."""
+
+    id: int
+    guid: str
+    mid: int
+    mod: int
+    usn: int
+    tags: str
+    flds: str
+    sfld: str
+    csum: int
+    flags: int
+    data: str
+
+
+class CardsTableRow(NamedTuple):
+    """A row of the cards table as genanki writes a new card, in its column order."""
+
+    id: int
+    nid: int
+    did: int
+    ord: int
+    mod: int
+    usn: int = -1
+    type: int = 0
+    queue: int = 0
+    due: int = 0  # new cards come in this order
+    ivl: int = 0
+    factor: int = 0
+    reps: int = 0
+    lapses: int = 0
+    left: int = 0
+    odue: int = 0
+    odid: int = 0
+    flags: int = 0
+    data: str = ""
+
+
+class _Packing:
+    """One package's rows as they are made, and what they leave to write after them.
+
+    The database takes each note's row as it is made (`notes_rows`), so a deck's notes
+    (and their rows) are never all held at once: at 10k cards a section is 50 MB. What
+    the notes leave (their cards' rows, their media, their decks and note types, the
+    snapshot) is kept here until the notes are written."""
+
+    def __init__(self, decks: _Decks, memory: Memory, clock: int, ids: IdAllocator, css: str):
+        self.decks, self.memory, self.clock, self.ids, self.css = decks, memory, clock, ids, css
+        self.snapshot = Snapshot(
+            decks=sorted(deck.name for deck, _ in decks),
+            descriptions={deck.name: deck.description for deck, _ in decks},
+        )
+        self.cards_rows: list[CardsTableRow] = []
+        self.media: dict[str, bytes] = {}
+        self.decks_json: dict[str, Any] = {}
+        self.shapes: dict[int, _Shape] = {}
+        self.model_deck: dict[int, int] = {}  # note type -> the last deck of its notes, as genanki
+
+    def notes_rows(self) -> Iterator[NotesTableRow]:
+        for (deck_name, description), notes in self.decks:
+            did = deck_id(deck_name)
+            deck = genanki.Deck(did, deck_name, description=description)
+            self.decks_json[str(did)] = deck.to_json()
+            for position, note in enumerate(notes):
+                yield self._note(note, deck_name, did, position)
+
+    def _note(self, note: Note, deck_name: str, did: int, position: int) -> NotesTableRow:
+        _check_fields(note)
+        type_id, fields = note.note_type.id, note.fields
+        shape = self.shapes.get(type_id) or self.shapes.setdefault(
+            type_id, _shape(note.note_type, self.css)
+        )
+        self.model_deck[type_id] = did
+        row = _plan_note(note, self.memory.notes.get(note.guid), self.clock, self.ids)
+        # The snapshot's keys share the last build's guid strings (a build over every
+        # previous deck holds both: 10 MB at 100k cards).
+        guid, snapshot = row.guid, self.snapshot
+        for card_ord in shape.card_ords(fields):
+            card_id = self.memory.cards.get((guid, card_ord)) or self.ids.take()
+            snapshot.cards[guid, card_ord] = card_id
+            card = CardsTableRow(card_id, row.id, did, card_ord, row.mod, due=position)
+            self.cards_rows.append(card)
+        snapshot.positions[guid] = position
+        snapshot.notes[guid] = row
+        snapshot.keys[guid] = note.key
+        snapshot.note_decks[guid] = deck_name
+        if note.data:
+            slots = Slots.from_data(note.data)
+            assert slots is not None
+            snapshot.slots[guid] = slots
+        self.media.update((m.name, m.data) for m in note.media)
+        # The row genanki's Note.write_to_db writes, with this note's own mtime and its
+        # data (see slots.py) beside it.
+        return NotesTableRow(
+            id=row.id, guid=guid, mid=type_id, mod=row.mod, usn=-1,
+            tags=f" {' '.join(note.tags)} ", flds="\x1f".join(fields),
+            sfld=fields[shape.sort_field], csum=0, flags=0, data=note.data,
+        )  # fmt: skip
+
+    def models_json(self) -> dict[str, Any]:
+        """The note types of the notes written, in the order notes first use them (as
+        genanki), each with its mtime; the snapshot gets them too."""
+        models = {}
+        for type_id, did in self.model_deck.items():
+            model = self.shapes[type_id].model
+            mod = _note_type_mod(model, self.memory.note_types.get(type_id), self.clock)
+            self.snapshot.note_types[type_id] = {**stable_json(model.to_json(0, None)), "mod": mod}
+            models[str(type_id)] = model.to_json(mod, did)
+        return models
+
+
+_Decks = Sequence[tuple[DeckHeader, Iterable[Note]]]  # each deck and its notes, made on the way
+
+
 def build_package(
-    decks: Sequence[tuple[DeckHeader, Iterable[Note]]],
+    decks: _Decks,
     memory: Memory,
     clock: int,
     ids: IdAllocator,
@@ -253,98 +314,45 @@ def build_package(
 ) -> tuple[bytes, Snapshot]:
     """The .apkg holding these decks, and the snapshot of what it holds. Each deck's notes
     are read once, as they are written: they can be made on the way."""
-    snapshot = Snapshot(
-        decks=sorted(deck.name for deck, _ in decks),
-        descriptions={deck.name: deck.description for deck, _ in decks},
-    )
-    shapes: dict[int, _Shape] = {}
-    deck_json: dict[str, Any] = {}
-    model_deck: dict[int, int] = {}  # note type -> the last deck holding its notes, as genanki
-    card_rows: list[tuple[Any, ...]] = []
-    media: dict[str, bytes] = {}
-
-    def note_rows() -> Iterator[tuple[Any, ...]]:
-        # The database takes each note's row as it is made, so a deck's notes (and their
-        # rows) are never all held at once: at 10k cards a section that is 50 MB.
-        for (deck_name, description), notes in decks:
-            did = deck_id(deck_name)
-            deck_json[str(did)] = genanki.Deck(did, deck_name, description=description).to_json()
-            for position, note in enumerate(notes):
-                _check_fields(note)
-                guid, fields, type_id = note.guid, note.fields, note.note_type.id
-                shape = shapes.get(type_id) or shapes.setdefault(
-                    type_id, _shape(note.note_type, css)
-                )
-                model_deck[type_id] = did
-                row = _plan_note(note, memory.notes.get(guid), clock, ids)
-                # The snapshot's keys share the last build's guid strings (a build over every
-                # previous deck holds both: 10 MB at 100k cards).
-                guid = row.guid
-                for card_ord in shape.card_ords(fields):
-                    card_id = memory.cards.get((guid, card_ord)) or ids.take()
-                    snapshot.cards[guid, card_ord] = card_id
-                    # due: new cards come in the order they are written
-                    card_rows.append(
-                        (card_id, row.id, did, card_ord, row.mod, -1, 0, 0, position,
-                         0, 0, 0, 0, 0, 0, 0, 0, "")
-                    )  # fmt: skip
-                snapshot.positions[guid] = position
-                snapshot.notes[guid] = row
-                snapshot.keys[guid] = note.key
-                snapshot.note_decks[guid] = deck_name
-                if note.data:
-                    slots = Slots.from_data(note.data)
-                    assert slots is not None
-                    snapshot.slots[guid] = slots
-                media.update((m.name, m.data) for m in note.media)
-                # The row genanki's Note.write_to_db writes, with this note's own mtime and
-                # its data (see slots.py) beside it.
-                yield (
-                    row.id, guid, type_id, row.mod, -1, f" {' '.join(note.tags)} ",
-                    "\x1f".join(fields), fields[shape.sort_field], 0, 0, note.data,
-                )  # fmt: skip
-
+    packing = _Packing(decks, memory, clock, ids, css)
     with _scratch_file() as path:
-        db = sqlite3.connect(path)
-        try:
-            # A scratch file: no rollback journal, no waiting for the disk.
-            db.execute("PRAGMA journal_mode = OFF")
-            db.execute("PRAGMA synchronous = OFF")
-            # genanki's own schema and collection row, then the rows its Package.write_to_db
-            # writes (tests/test_build.py holds the two databases' contents equal). One
-            # executemany per table instead of genanki's note and card objects and an INSERT
-            # per row: those were most of a build's packing time.
-            db.executescript(_TABLES)
-            db.executescript(APKG_COL)
-            db.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows())
-            db.executemany(
-                "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows
-            )
-            card_rows.clear()  # what is left to hold is the database
-            model_json = {}
-            for type_id, did in model_deck.items():  # in the order notes first use them, as genanki
-                model = shapes[type_id].model
-                mod = _note_type_mod(model, memory.note_types.get(type_id), clock)
-                snapshot.note_types[type_id] = {**_stable_json(model.to_json(0, None)), "mod": mod}
-                model_json[str(type_id)] = model.to_json(mod, did)
-            (decks_before,) = db.execute("SELECT decks FROM col").fetchone()
-            decks_after = json.dumps({**json.loads(decks_before), **deck_json})
-            db.execute(
-                "UPDATE col SET decks = ?, models = ?", (decks_after, json.dumps(model_json))
-            )
-            db.executescript(_INDEXES)
-            db.commit()
-        finally:
-            db.close()
+        _write_collection(path, packing)
         collection = path.read_bytes()
-    snapshot.media = {
-        name: hashlib.sha256(data).hexdigest() for name, data in sorted(media.items())
-    }
+    media = dict(sorted(packing.media.items()))
+    packing.snapshot.media = {name: media_digest(data) for name, data in media.items()}
     # The .apkg media layout: entry "0", "1", ... and a "media" map from entry to file name.
-    names = sorted(media)
-    index = json.dumps({str(i): name for i, name in enumerate(names)}).encode()
-    files = {str(i): media[name] for i, name in enumerate(names)}
-    return _zip({"collection.anki2": collection, "media": index, **files}), snapshot
+    index = json.dumps({str(i): name for i, name in enumerate(media)}).encode()
+    files = {str(i): data for i, data in enumerate(media.values())}
+    return _zip({"collection.anki2": collection, "media": index, **files}), packing.snapshot
+
+
+def _write_collection(path: Path, packing: _Packing) -> None:
+    db = sqlite3.connect(path)
+    try:
+        # A scratch file: no rollback journal, no waiting for the disk.
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        # genanki's own schema and collection row, then the rows its Package.write_to_db
+        # writes (tests/test_build.py holds the two databases' contents equal). One
+        # executemany per table instead of genanki's note and card objects and an INSERT
+        # per row: those were most of a build's packing time.
+        db.executescript(_TABLES)
+        db.executescript(APKG_COL)
+        db.executemany(_insert("notes", NotesTableRow), packing.notes_rows())
+        db.executemany(_insert("cards", CardsTableRow), packing.cards_rows)
+        packing.cards_rows.clear()  # what is left to hold is the database
+        (decks_before,) = db.execute("SELECT decks FROM col").fetchone()
+        decks_after = json.dumps({**json.loads(decks_before), **packing.decks_json})
+        models = json.dumps(packing.models_json())
+        db.execute("UPDATE col SET decks = ?, models = ?", (decks_after, models))
+        db.executescript(_INDEXES)
+        db.commit()
+    finally:
+        db.close()
+
+
+def _insert(table: str, row: type[NotesTableRow] | type[CardsTableRow]) -> str:
+    return f"INSERT INTO {table} VALUES({','.join('?' * len(row._fields))})"
 
 
 def _note_type_mod(model: genanki.Model, before: NoteTypeMark | None, clock: int) -> int:
@@ -404,12 +412,6 @@ def _plan_note(note: Note, before: NoteRow | None, clock: int, ids: IdAllocator)
     return NoteRow(before.id, before.guid, note.note_type.id, max(clock, before.mod + 1), content)
 
 
-def content_digest(note_type_id: int, fields: str, tags: str) -> bytes:
-    """A note's content as its row holds it: fields joined by U+001F, tags by spaces."""
-    text = f"{note_type_id}\x1e{fields}\x1e{tags}"
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
-
-
 def _zip(entries: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -422,88 +424,6 @@ def _zip(entries: dict[str, bytes]) -> bytes:
             # percent more bytes (the database is short, repetitive rows).
             archive.writestr(info, data, compresslevel=1)
     return buffer.getvalue()
-
-
-def read_package(data: bytes) -> Snapshot:
-    """What Anki would import from a package we wrote. Raises ValueError if it is not one."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            collection = archive.read("collection.anki2")
-            index = json.loads(archive.read("media") or b"{}")
-            media = {
-                name: hashlib.sha256(archive.read(entry)).hexdigest()
-                for entry, name in index.items()
-            }
-    # A damaged file fails anywhere in zipfile or zlib, with any of these.
-    except (
-        zipfile.BadZipFile,
-        KeyError,
-        ValueError,
-        zlib.error,
-        EOFError,
-        NotImplementedError,
-        RuntimeError,
-        OSError,
-    ) as e:
-        raise ValueError(f"not an ankigen .apkg ({e})") from e
-    db = sqlite3.connect(":memory:")
-    try:
-        db.deserialize(collection)
-        (decks_json, models_json) = db.execute("SELECT decks, models FROM col").fetchone()
-        snapshot = Snapshot(media=dict(sorted(media.items())))
-        decks = [d for d in json.loads(decks_json).values() if str(d["id"]) != "1"]
-        snapshot.decks = sorted(d["name"] for d in decks)
-        snapshot.descriptions = {d["name"]: d.get("desc", "") for d in decks}
-        snapshot.note_types = {
-            int(model_id): {**_stable_json(m), "mod": m["mod"]}
-            for model_id, m in json.loads(models_json).items()
-        }
-        deck_names = {d["id"]: d["name"] for d in json.loads(decks_json).values()}
-        guids = {}
-        for note_id, guid, mid, mod, tags, flds, record in db.execute(
-            "SELECT id, guid, mid, mod, tags, flds, data FROM notes ORDER BY id"
-        ):
-            guids[note_id] = guid
-            _in_range(note_id, mod)
-            digest = content_digest(mid, flds, " ".join(tags.split()))
-            snapshot.notes[guid] = NoteRow(note_id, guid, mid, mod, digest)
-            slots = Slots.from_data(record) if record else _legacy_slots(mid, flds)
-            if slots is not None:
-                snapshot.slots[guid] = slots
-        for card_id, note_id, ordinal, due, deck in db.execute(
-            "SELECT id, nid, ord, due, did FROM cards ORDER BY id"
-        ):
-            _in_range(card_id, 0)
-            snapshot.cards[guids[note_id], ordinal] = card_id
-            snapshot.positions.setdefault(guids[note_id], due)
-            snapshot.note_decks[guids[note_id]] = deck_names[deck]
-        return snapshot
-    except (sqlite3.DatabaseError, TypeError, KeyError, ValueError) as e:
-        raise ValueError(f"not an ankigen .apkg ({e})") from e
-    finally:
-        db.close()
-
-
-def _in_range(row_id: int, mod: int) -> None:
-    # A build gives new ids after the highest one read back: one near 2**63 would overflow.
-    if not (0 <= row_id <= MAX_ID and 0 <= mod <= MAX_EPOCH):
-        raise ValueError(f"an id or a time after the year 9999 ({row_id}, {mod})")
-
-
-_LEGACY_CLOZE_TYPE = 1286995044  # "ankigen Cloze list" of 0.1.0, which kept no record
-_LEGACY_ITEM = re.compile(r"<li>\{\{c(\d+)::(.*?)\}\}</li>")
-
-
-def _legacy_slots(note_type_id: int, fields: str) -> Slots | None:
-    """The item numbers of a cloze list built before numbers were recorded: its items were
-    numbered by position, and the text of each is in the note (`fields`: its row's)."""
-    if note_type_id != _LEGACY_CLOZE_TYPE:
-        return None
-    numbers = {
-        int(n): html.unescape(re.sub(r"<code>(.*?)</code>", r"`\1`", text.replace("<br>", "\n")))
-        for n, text in _LEGACY_ITEM.findall(fields.split("\x1f", 1)[0])
-    }
-    return Slots(numbers, max(numbers, default=0) + 1)
 
 
 def card_count(notes: list[Note]) -> int:

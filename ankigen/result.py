@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ankigen import stamp as stamps
 from ankigen.changes import Findings
-from ankigen.package import Snapshot
+from ankigen.snapshot import Outline
 
 
 @dataclass
@@ -22,7 +22,7 @@ class Deck:
     # one deck's bytes at a time); None when the deck on disk is known to be current.
     file: Path | None = None
     sha256: str = ""  # of the new deck's bytes
-    snapshot: Snapshot | None = None  # what the rest of the build needs of the new deck
+    snapshot: Outline | None = None  # what the rest of the build needs of the new deck
     # How the deck on disk compares, as Anki would import it: None if there is none (or
     # it could not be read), else whether it imports the same as the new one.
     same_import: bool | None = None

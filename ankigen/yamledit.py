@@ -130,7 +130,9 @@ def _scalars(value: str, node: Any, text: str, flow: bool) -> Iterator[str]:
     multiline = "\n" in value
     if style in ("|", ">") and not flow:
         yield _block(value, node, text)
-    if style is None and not multiline:
+    # Never a tab in a plain scalar: libyaml reads one in a flow mapping, PyYAML's own
+    # scanner (and so other tools) refuses it.
+    if style is None and not multiline and "\t" not in value:
         yield value
     if style == "'" and not multiline:
         yield "'" + value.replace("'", "''") + "'"
@@ -178,7 +180,7 @@ def _lists(value: list[str], node: Any, text: str) -> Iterator[str]:
 
 def _plain_or_quoted(item: str) -> str:
     try:
-        if yaml.load(f"[{item}]", Loader=_Loader) == [item]:
+        if "\t" not in item and yaml.load(f"[{item}]", Loader=_Loader) == [item]:
             return item
     except yaml.YAMLError:
         pass

@@ -230,19 +230,6 @@ def test_repository_cards_build_and_import_without_warnings(tmp_path, collection
     assert all(n == "Default" or n.startswith("OS仮想化技術基礎") for n in names)
 
 
-def test_note_guids_are_genankis_guid_for_the_card_ids():
-    import genanki
-
-    for ids in [
-        ("docker-ps-a",),
-        ("vbox-network-modes", "nat", "host-to-guest"),
-        ("x",),
-        ("用語",),
-        *((f"card-{n}", f"r{n % 7}", f"c{n % 5}") for n in range(5000)),
-    ]:
-        assert note_guid(*ids) == genanki.guid_for("ankigen", *ids)
-
-
 def test_packages_hold_the_rows_genanki_writes_for_the_same_notes():
     # build_package writes the notes' and cards' rows itself, not through genanki's note
     # objects: the database must hold what genanki's own Package.write_to_db writes for the

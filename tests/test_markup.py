@@ -135,6 +135,39 @@ def test_text_without_markup_is_unchanged():
     assert text_html("a\nb") == "a<br>b"
 
 
+AMPERSANDS = """\
+id: amp
+title: Ampersands
+deck: Amp
+cards:
+  - id: amp-term
+    kind: term
+    term: AT&T
+    meaning: x &lt; y
+  - id: amp-command
+    kind: command
+    command: make && make install
+    meaning: build, then install
+"""
+
+
+def test_an_ampersand_alone_is_escaped_and_shown_as_written(project, collection):
+    # Text whose only special character is "&": an entity the user typed stays text.
+    assert text_html("AT&T") == "AT&amp;T"
+    assert text_html("x &lt; y") == "x &amp;lt; y"
+    assert code_html("make && make install") == "make &amp;&amp; make install"
+    (project / "cards" / "amp.yaml").write_text(AMPERSANDS, encoding="utf-8")
+    assert run("build")[0] == 0
+    import_apkg(collection, project / "decks" / "amp.apkg")
+    shown = {}
+    for note_id in collection.find_notes(""):
+        output = collection.get_note(note_id).cards()[0].render_output()
+        shown[note_id] = output.question_text + output.answer_text
+    texts = "\n".join(shown.values())
+    assert "AT&amp;T" in texts and "x &amp;lt; y" in texts
+    assert "make &amp;&amp; make install" in texts
+
+
 # --- colours of the highlighted code, light and night ---------------------------------
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any
 
 from ankigen import notes
@@ -18,7 +17,6 @@ from ankigen.notes import Note, NoteType, Template
 from ankigen.slots import History
 from ankigen.unmarkup import text_of
 from ankigen.values import (
-    SLUG_RE,
     Context,
     Field,
     MappingCheck,
@@ -74,8 +72,6 @@ class Header:
 
 _HEADER_FIELDS: dict[str, Field] = {"key": Slug(), "label": Text()}
 _HEADER_CHECK = MappingCheck(_HEADER_FIELDS)
-_HEADER_KEYS = _HEADER_FIELDS.keys()
-_SLUG_MATCH = SLUG_RE.fullmatch
 
 
 class Headers(Field):
@@ -92,23 +88,12 @@ class Headers(Field):
         keys: set[str] = set()
         ok = True
         for i, (item, item_loc) in enumerate(zip(value, value.item_locs, strict=True)):
-            # A good {key, label} as the check below gives it, without its Context: a
-            # table has a dozen headers and 2k tables make 25k of them.
-            if not (
-                type(item) is Mapping
-                and item.keys() == _HEADER_KEYS
-                and type(header_key := item["key"]) is str
-                and (header_key := header_key.strip())
-                and _SLUG_MATCH(header_key)
-                and type(label := item["label"]) is str
-                and (label := label.strip())
-            ):
-                sub = Context(ctx.problems, f"{ctx.prefix}'{key}[{i + 1}]': ")
-                checked = _HEADER_CHECK(item, item_loc, sub)
-                if checked is None:
-                    ok = False
-                    continue
-                header_key, label = checked["key"], checked["label"]
+            sub = Context(ctx.problems, f"{ctx.prefix}'{key}[{i + 1}]': ")
+            checked = _HEADER_CHECK(item, item_loc, sub)
+            if checked is None:
+                ok = False
+                continue
+            header_key, label = checked["key"], checked["label"]
             if header_key in keys:
                 where = f"{key}[{i + 1}]"
                 ctx.error(item.value_locs["key"], where, f"duplicate key '{header_key}'")
@@ -154,8 +139,6 @@ def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
         )
         return None
     row_keys = [r.key for r in rows]
-    column_keys = [c.key for c in columns]
-    grid: dict[tuple[str, str], str] = {}
     ok = True
     for row_key in cells:
         if row_key not in row_keys:
@@ -164,57 +147,97 @@ def finish(values: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
                 f"{ctx.prefix}'cells': unknown row '{row_key}' (rows are: {', '.join(row_keys)})",
             )
             ok = False
+    grid: dict[tuple[str, str], str] = {}
     for row in rows:
-        if row.key not in cells:
-            ctx.problems.add(cells.loc, f"{ctx.prefix}'cells': row '{row.key}' is missing")
+        line = _row_cells(cells, row, columns, ctx)
+        if line is None:
             ok = False
-            continue
-        line = cells[row.key]
-        where = f"cells.{row.key}"
-        if not isinstance(line, Mapping):
-            ctx.error(cells.value_locs[row.key], where, f"expected a mapping, got {describe(line)}")
-            ok = False
-            continue
-        for column_key in line:
-            if column_key not in column_keys:
-                ctx.error(
-                    line.key_locs[column_key],
-                    where,
-                    f"unknown column '{column_key}' (columns are: {', '.join(column_keys)})",
-                )
-                ok = False
-        for column in columns:
-            if column.key not in line:
-                ctx.error(line.loc, where, f"column '{column.key}' is missing")
-                ok = False
-                continue
-            value = line[column.key]
-            # Good text as Text.check returns it; its location is made only for a message.
-            if type(value) is not str or not (value := value.strip()):
-                value = Text().check(
-                    line[column.key], line.value_locs[column.key], f"{where}.{column.key}", ctx
-                )
-            if value is None:
-                ok = False
-            else:
-                grid[row.key, column.key] = value
+        else:
+            grid.update(((row.key, column), value) for column, value in line.items())
     if not ok:
         return None
     return {**values, "cells": grid}
+
+
+def _row_cells(
+    cells: Mapping, row: Header, columns: list[Header], ctx: Context
+) -> dict[str, str] | None:
+    """One row's text by column key, checked against the columns."""
+    if row.key not in cells:
+        ctx.problems.add(cells.loc, f"{ctx.prefix}'cells': row '{row.key}' is missing")
+        return None
+    line = cells[row.key]
+    where = f"cells.{row.key}"
+    if not isinstance(line, Mapping):
+        ctx.error(cells.value_locs[row.key], where, f"expected a mapping, got {describe(line)}")
+        return None
+    column_keys = [c.key for c in columns]
+    ok = True
+    for column_key in line:
+        if column_key not in column_keys:
+            ctx.error(
+                line.key_locs[column_key],
+                where,
+                f"unknown column '{column_key}' (columns are: {', '.join(column_keys)})",
+            )
+            ok = False
+    texts: dict[str, str] = {}
+    for column in columns:
+        if column.key not in line:
+            ctx.error(line.loc, where, f"column '{column.key}' is missing")
+            ok = False
+            continue
+        at = line.value_locs[column.key]
+        value = Text().check(line[column.key], at, f"{where}.{column.key}", ctx)
+        if value is None:
+            ok = False
+        else:
+            texts[column.key] = value
+    return texts if ok else None
 
 
 def _axis(name: str | None, math: bool) -> str:
     return f'<span class="axis">{math_html(text_html(name), math)}</span> ' if name else ""
 
 
-# How the asked cell is marked, in the asked row's list and in the table.
-ASKED = ' class="asked"'
+class Grid:
+    """What the Grid field shows: two views of the same cells, and card.css shows the one
+    that fits the screen. On a phone, the asked row comes first as a list (column label
+    over value) so the asked cell is on screen, and the whole table follows, one block per
+    row. Each cell carries its column label, shown only when the table is folded.
+
+    Every cell's note marks its own cell: only the asked row is rendered again per note,
+    the other rows once per table (a table of 200 cells would make 40,000 otherwise)."""
+
+    def __init__(self, rows: list[tuple[str, list[str]]], columns: list[str]) -> None:
+        self.rows, self.columns = rows, columns  # each row's label and values; column labels
+        self.head = "".join(f"<th>{column}</th>" for column in columns)
+        self.plain = [self._table_row(i, None) for i in range(len(rows))]
+
+    def asked(self, i: int, j: int) -> str:
+        """The field of the cell in row i, column j."""
+        label, values = self.rows[i]
+        items = "".join(
+            f"<div{_mark(k == j)}><dt>{column}</dt><dd>{value}</dd></div>"
+            for k, (column, value) in enumerate(zip(self.columns, values, strict=True))
+        )
+        body = "".join((*self.plain[:i], self._table_row(i, j), *self.plain[i + 1 :]))
+        return (
+            f'<div class="row-list"><div class="row-label">{label}</div><dl>{items}</dl></div>'
+            f"<table><thead><tr><th></th>{self.head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+
+    def _table_row(self, i: int, asked: int | None) -> str:
+        label, values = self.rows[i]
+        cells = "".join(
+            f'<td{_mark(k == asked)}><span class="label">{column}</span>{value}</td>'
+            for k, (column, value) in enumerate(zip(self.columns, values, strict=True))
+        )
+        return f"<tr><th>{label}</th>{cells}</tr>"
 
 
-def _joined(parts: list[str], marks: list[int]) -> tuple[str, list[int]]:
-    """The parts joined, and where in the text each mark goes (before parts[mark])."""
-    starts = list(accumulate(map(len, parts), initial=0))
-    return "".join(parts), [starts[k] for k in marks]
+def _mark(asked: bool) -> str:
+    return ' class="asked"' if asked else ""
 
 
 def generate(card: Card, _history: History) -> list[Note]:
@@ -225,52 +248,21 @@ def generate(card: Card, _history: History) -> list[Note]:
     values = {key: math_html(text_html(value), math) for key, value in card["cells"].items()}
     row_labels = [math_html(text_html(r.label), math) for r in rows]
     column_labels = [math_html(text_html(c.label), math) for c in columns]
-    head = "".join(f"<th>{label}</th>" for label in column_labels)
     title = math_html(text_html(card["title"]), math)
     row_fields = [_axis(card["row_name"], math) + label for label in row_labels]
     column_fields = [_axis(card["column_name"], math) + label for label in column_labels]
-
-    # Two views of the same cells; card.css shows the one that fits the screen. On a
-    # phone, the asked row comes first as a list (column label over value) so the asked
-    # cell is on screen, and the whole table follows, one block per row. Each cell
-    # carries its column label, shown only when the table is folded.
-    #
-    # Every cell's grid is the same text but for the asked cell's two marks, so the table
-    # and each row's list are made once, with a place for each cell's mark, and a cell's
-    # grid is them cut at its places: no cell is made again per note (a table of 200
-    # cells would make 40,000).
-    table = [f"<table><thead><tr><th></th>{head}</tr></thead><tbody>"]
-    in_table: list[int] = []  # each cell's mark goes before this part of the table
-    lists = []  # each row's list, and where each of its cells' marks goes
-    for i, row in enumerate(rows):
-        table.append(f"<tr><th>{row_labels[i]}</th>")
-        row_list = [f'<div class="row-list"><div class="row-label">{row_labels[i]}</div><dl>']
-        in_list = []
-        for j, column in enumerate(columns):
-            label = column_labels[j]
-            value = values[row.key, column.key]
-            table += ("<td", f'><span class="label">{label}</span>{value}</td>')
-            in_table.append(len(table) - 1)
-            row_list += ("<div", f"><dt>{label}</dt><dd>{value}</dd></div>")
-            in_list.append(len(row_list) - 1)
-        table.append("</tr>")
-        row_list.append("</dl></div>")
-        lists.append(_joined(row_list, in_list))
-    table.append("</tbody></table>")
-    whole, in_whole = _joined(table, in_table)  # a place per cell, row by row
-
+    cells = [[values[row.key, column.key] for column in columns] for row in rows]
+    grid = Grid(list(zip(row_labels, cells, strict=True)), column_labels)
     make = notes.CardNotes(card, NOTE_TYPE)
     cell_notes = []
     for i, row in enumerate(rows):
-        listed, in_listed = lists[i]
         for j, column in enumerate(columns):
-            d, t = in_listed[j], in_whole[i * len(columns) + j]
             fields = {
                 "Table": title,
                 "Row": row_fields[i],
                 "Column": column_fields[j],
                 "Value": values[row.key, column.key],
-                "Grid": f"{listed[:d]}{ASKED}{listed[d:]}{whole[:t]}{ASKED}{whole[t:]}",
+                "Grid": grid.asked(i, j),
             }
             cell_notes.append(make.note(fields, row.key, column.key))
     return cell_notes
