@@ -20,6 +20,8 @@ from typing import Any
 import yaml
 
 import ankigen.build
+import ankigen.identity
+import ankigen.sections
 import ankigen.stamp
 import ankigen.validate
 from ankigen.sections import card_files
@@ -48,9 +50,13 @@ def main() -> None:
             pass
     print(f"libyaml's events alone: {time.process_time() - start:.3f} s")
 
-    timed(ankigen.build, "load_file", "read (YAML, with locations)")
+    timed(ankigen.sections, "load_file", "read (YAML, with locations)")
     timed(ankigen.validate.Validator, "check", "check")
-    timed(ankigen.build, "lint", "lint")
+    timed(ankigen.sections, "lint", "lint")
+    timed(ankigen.identity, "read", "read the identity file")
+    timed(ankigen.identity, "entries_of", "the identity of each new deck's notes")
+    timed(ankigen.identity, "serialize", "write the identity file's text")
+    timed(ankigen.build.changes, "find", "compare the identities (the report)")
     timed(ankigen.build, "build_package", "make the notes and write the decks' bytes")
     timed(ankigen.build.output.Writes, "add", "write the files")
     timed(ankigen.build.output.Writes, "commit", "write the files")
