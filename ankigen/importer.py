@@ -66,7 +66,48 @@ def import_package(path: Path, cards_dir: Path, as_kinds: bool = False) -> Impor
                 writes.add(target, data, within=cards_dir)
                 imported.files.append(target)
             writes.commit()
+        _remember(cards_dir, export)
     return imported
+
+
+def _remember(cards_dir: Path, export: Export) -> None:
+    """Give each imported note its line in the identity file, with the id and the
+    modification time Anki has: the first build then leaves a note whose fields and tags it
+    makes as Anki has them alone (Anki skips it as identical), and updates any other."""
+    from ankigen import identity
+    from ankigen.kinds import generate
+    from ankigen.sections import load_sections
+    from ankigen.snapshot import content_digest
+
+    before = identity.read(cards_dir) or identity.EMPTY
+    anki = {note.guid: note for note in export.notes}
+    notes = dict(before.notes)
+    for section in load_sections(cards_dir)[0]:
+        for card in section.cards:
+            for made in generate([card]):
+                note = anki.get(made.guid)
+                # A note --as-kinds moves to another note type is not Anki's note any more.
+                if note is None or made.guid in before.notes:
+                    continue
+                if note.note_type_id != made.note_type.id:
+                    continue
+                notes[made.guid] = identity.Entry(
+                    guid=made.guid,
+                    card=made.key[0],
+                    sub=tuple(made.key[2:]),
+                    origin=made.key[1],
+                    nid=note.id,
+                    mod=note.mod,
+                    note_type=note.note_type_id,
+                    # What Anki holds: equal to what a build makes, or the build updates it.
+                    content=content_digest(
+                        note.note_type_id, "\x1f".join(note.fields), " ".join(note.tags)
+                    ),
+                    deck=section.deck,
+                    cards=(),
+                )
+    text = identity.serialize(identity.Identity(notes, before.note_types))
+    output.write_one(identity.path_in(cards_dir), text.encode("utf-8"), cards_dir)
 
 
 def _plan(
