@@ -173,21 +173,17 @@ class _Plan:
         """What earlier builds gave each note: the identity file, or, before there was one,
         the previous decks (an upgrade); and, for --check, what Anki imports from each deck."""
         before = identity.read(self.cards_dir)
-        imported: dict[Path, bytes] = {}
-        if before is not None and not self.options.compare:
-            return before, Memory.of(before), imported
         memory = Memory()
-        kept = {self.out_dir / record["deck"] for record in self.current.values()}
-        for path, snapshot in read_previous(self.out_dir, self.notices, skip=kept):
-            if before is None:
-                memory.remember(snapshot)
-            imported[path] = imports(snapshot)
-            del snapshot  # one deck at a time: after an upgrade, every deck is read back
+        imported: dict[Path, bytes] = {}
+        if before is None or self.options.compare:
+            kept = {self.out_dir / record["deck"] for record in self.current.values()}
+            for path, snapshot in read_previous(self.out_dir, self.notices, skip=kept):
+                if before is None:
+                    memory.remember(snapshot)
+                imported[path] = imports(snapshot)
+                del snapshot  # one deck at a time: after an upgrade, every deck is read back
         if before is None:
-            before = identity.of_decks(
-                memory.notes, memory.cards, memory.note_decks, memory.slots, memory.note_types
-            )
-            return before, memory, imported
+            return identity.of_decks(memory), memory, imported
         return before, Memory.of(before), imported
 
     def run(self, files: list[Path]) -> Result:
@@ -261,9 +257,7 @@ class _Plan:
 
     def _result(self) -> Result:
         kept_cards = {
-            card_id
-            for record in self.current.values()
-            for card_id, *_ in (line.split(" ") for line in record["card_ids"].split("\n") if line)
+            card_id for record in self.current.values() for card_id, *_ in stamps.card_ids(record)
         }
         marks = {
             type_id: identity.NoteTypeMark(

@@ -19,10 +19,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ankigen.errors import AnkigenError, Loc, Problems
 from ankigen.escapes import escape, unescape
@@ -30,7 +30,7 @@ from ankigen.files import MAX_RECORD_BYTES, read_regular
 from ankigen.slots import Slots
 
 if TYPE_CHECKING:
-    from ankigen.package import Snapshot
+    from ankigen.package import Memory, Snapshot
 
 IDS_NAME = ".ankigen-ids"
 FORMAT = 1
@@ -169,9 +169,6 @@ class Identity:
                 if entry.removed is removed:
                     self._origins[entry.card] = entry.origin
 
-    def live(self) -> Iterator[Entry]:
-        return (e for e in self.notes.values() if not e.removed)
-
     def origin(self, card_id: str, was: Iterable[str]) -> str:
         """The id a card's guids are made from: for a renamed card, what the notes of an id
         it replaces were made from (they win over notes made under its new id before `was:`
@@ -229,7 +226,7 @@ def parse(text: str, display: str) -> Identity:
     note_types: dict[int, NoteTypeMark] = {}
     # Lines end with "\n" only: str.splitlines would also split at characters a deck name
     # or a cloze item may hold (U+2028, U+0085, ...).
-    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip() or line.startswith("#") or _MARKERS.match(line):
             continue
         try:
@@ -263,10 +260,10 @@ def _header(line: str, note_types: dict[int, NoteTypeMark]) -> None:
         )
     if kind != "@notetype" or len(values) != 4:
         raise ValueError(f"unknown line {kind!r}")
-    type_id, mod, digest, css = values
+    type_id, mod, digest, css = _int(values[0]), *values[1:]
     mark = NoteTypeMark(_int(mod), digest, css)
-    if _int(type_id) not in note_types or note_types[_int(type_id)].mod < mark.mod:
-        note_types[_int(type_id)] = mark
+    if type_id not in note_types or note_types[type_id].mod < mark.mod:
+        note_types[type_id] = mark
 
 
 def serialize(identity: Identity) -> str:
@@ -324,17 +321,16 @@ def entries_of(snapshot: Snapshot) -> dict[str, Entry]:
     return entries
 
 
-def of_decks(notes: Mapping[str, Any], cards: Mapping[tuple[str, int], int],
-             decks: Mapping[str, str], slots: Mapping[str, Slots],
-             note_types: Mapping[int, NoteTypeMark]) -> Identity:
+def of_decks(memory: Memory) -> Identity:
     """What decks built before the identity file existed say of their notes (an upgrade):
     everything but which card made each note, which a build that reads them learns."""
     by_note: dict[str, list[tuple[int, int]]] = {}
-    for (guid, ordinal), card_id in cards.items():
+    for (guid, ordinal), card_id in memory.cards.items():
         by_note.setdefault(guid, []).append((ordinal, card_id))
     entries = {
         guid: Entry(guid, "", (), "", row.id, row.mod, row.note_type_id, row.content,
-                    decks.get(guid, ""), tuple(sorted(by_note.get(guid, ()))), slots.get(guid))
-        for guid, row in notes.items()
+                    memory.note_decks.get(guid, ""), tuple(sorted(by_note.get(guid, ()))),
+                    memory.slots.get(guid))
+        for guid, row in memory.notes.items()
     }  # fmt: skip
-    return Identity(entries, dict(note_types))
+    return Identity(entries, dict(memory.note_types))

@@ -318,21 +318,27 @@ def record_of(section: Section, warnings: str) -> Record:
     }
 
 
+def _lines(text: str) -> Iterator[list[str]]:
+    # "card line col" (or "old line col card") a line, as record_of writes them.
+    return (entry.split(" ") for entry in text.split("\n") if entry)
+
+
+def card_ids(record: Record) -> Iterator[list[str]]:
+    """A card file's card ids as its record holds them: [id, line, col] each."""
+    return _lines(record["card_ids"])
+
+
 def recall(validator: Validator, record: Record, file: Path) -> None:
     """A card file not read again claims, from its record, what reading it would have."""
     display = str(file)
-
-    def lines(text: str) -> Iterator[list[str]]:
-        return (entry.split(" ") for entry in text.split("\n") if entry)
-
     validator.recall(
-        [(c, Loc(display, int(ln), int(col))) for c, ln, col in lines(record["card_ids"])],
+        [(c, Loc(display, int(ln), int(col))) for c, ln, col in card_ids(record)],
         record["id"],
         Loc(display, *record["id_loc"]),
         record["name"],
         Loc(display, *record["name_loc"]),
     )
-    for old, line, col, card_id in lines(record["was"]):
+    for old, line, col, card_id in _lines(record["was"]):
         validator.claim_was(old, Loc(display, int(line), int(col)), card_id)
 
 
